@@ -1,0 +1,32 @@
+# krav — the two commands in README's quickstart: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-sqlite bench lint previews clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -f krav.db krav.db-wal krav.db-shm
+	$(BIN)/krav demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+previews: $(STAMP)
+	$(BIN)/krav letters previews --out docs/letters
+
+clean:
+	rm -rf $(VENV) krav.db krav.db-wal krav.db-shm out

@@ -1,0 +1,56 @@
+"""Options and helpers shared by every ``krav`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from krav.db.engine import ensure_schema, make_engine
+from krav.kernel.dates import parse_date
+from krav.kernel.money import fmt
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: KRAV_DATABASE_URL or sqlite:///krav.db)"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
+
+
+def open_db(url: str | None) -> Engine:
+    """Engine for ``url`` with the schema in place."""
+    engine = make_engine(url)
+    ensure_schema(engine)
+    return engine
+
+
+def today() -> date:
+    """The clock, read only at entry points."""
+    return date.today()
+
+
+def day_option(value: str | None, option: str) -> date:
+    """Parse an ISO date given to ``option``; today when absent."""
+    return parse_date(value, where=option) if value else today()
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return fmt(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as JSON: Decimals as two-decimal strings, dates ISO."""
+    sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")

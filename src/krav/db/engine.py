@@ -1,0 +1,66 @@
+"""Database connection: the URL from ``--db``, ``KRAV_DATABASE_URL`` or ``krav.db`` here."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, event, inspect
+
+from krav.db.tables import metadata
+
+DEFAULT_URL = "sqlite:///krav.db"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL to use: explicit, else ``KRAV_DATABASE_URL``, else ``sqlite:///krav.db``."""
+    url = explicit or os.environ.get("KRAV_DATABASE_URL") or DEFAULT_URL
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@lru_cache(maxsize=16)
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (cached per URL); SQLite gets WAL and foreign keys."""
+    resolved = database_url(url)
+    if resolved.startswith("sqlite"):
+        engine = create_engine(resolved)
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(resolved, pool_pre_ping=True)
+    return engine
+
+
+# Contexts that own tables of their own define them in ``krav/<context>/tables.py`` on the same
+# ``metadata``; they are imported here so ``create_all`` sees every table.
+CONTEXT_TABLE_MODULES = ("krav.letters.tables", "krav.payments.tables")
+
+
+def load_all_tables() -> None:
+    """Import every context's table module (a missing one is skipped)."""
+    for name in CONTEXT_TABLE_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create missing tables (idempotent)."""
+    load_all_tables()
+    metadata.create_all(engine)
+
+
+def has_schema(engine: Engine) -> bool:
+    return inspect(engine).has_table("claims")

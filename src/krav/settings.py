@@ -1,0 +1,61 @@
+"""One typed settings object, read from the environment at entry points; fails loudly.
+
+The agency identity appears on every letter the agency sends (INKL § 10, inkassobevilling).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+
+from krav.kernel.errors import InvalidInput
+from krav.kernel.ids import validate_orgnr
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str = "Krav Inkasso AS"
+    orgnr: str = "914778271"
+    address: str = "Storgata 1"
+    postcode: str = "0155"
+    city: str = "Oslo"
+    account_number: str = "15032080119"  # the client-funds account (klientkonto)
+    licence: str = "Inkassobevilling gitt av Finanstilsynet"
+    email: str = "post@krav.example"
+    phone: str = "22 00 00 00"
+
+
+@dataclass(frozen=True)
+class Settings:
+    agency: Agency = field(default_factory=Agency)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "post@krav.example"
+    sms_url: str = ""
+    sms_token: str = ""
+    public_url: str = "https://krav.example"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Settings from ``KRAV_*`` variables; a bad value names the variable."""
+    env = dict(os.environ if env is None else env)
+    agency_values = {}
+    for f in fields(Agency):
+        key = f"KRAV_AGENCY_{f.name.upper()}"
+        if key in env:
+            agency_values[f.name] = env[key]
+    agency = Agency(**agency_values)
+    validate_orgnr(agency.orgnr, where="KRAV_AGENCY_ORGNR")
+    values: dict[str, object] = {}
+    for f in fields(Settings):
+        key = f"KRAV_{f.name.upper()}"
+        if f.name == "agency" or key not in env:
+            continue
+        if f.type in ("int", int):
+            try:
+                values[f.name] = int(env[key])
+            except ValueError:
+                raise InvalidInput(f"ikke et heltall: {env[key]!r}", where=key) from None
+        else:
+            values[f.name] = env[key]
+    return Settings(agency=agency, **values)  # type: ignore[arg-type]

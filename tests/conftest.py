@@ -1,0 +1,92 @@
+"""Shared test fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from ``KRAV_TEST_POSTGRES_URL`` (default: the local server with trust auth).
+Each pytest-xdist worker gets its own schema; tables are emptied between tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from krav.db.engine import ensure_schema, make_engine
+from krav.db.engine import load_all_tables
+from krav.db.tables import metadata
+
+PG_URL = os.environ.get(
+    "KRAV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+HOW_TO_START_PG = (
+    "PostgreSQL is not reachable at {url}. Start it with "
+    "'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start' "
+    "or point KRAV_TEST_POSTGRES_URL at a server (trust auth, database 'test')."
+)
+SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+_pg_ready: dict[str, str] = {}
+
+
+def postgres_url() -> str:
+    """URL of this worker's own schema on the test server (created once per worker)."""
+    worker = _worker()
+    if worker in _pg_ready:
+        return _pg_ready[worker]
+    schema = f"krav_test_{worker}"
+    try:
+        admin = create_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        admin.dispose()
+    except Exception as exc:  # noqa: BLE001 - any connection failure gets the same advice
+        message = HOW_TO_START_PG.format(url=PG_URL) + f" ({type(exc).__name__})"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    sep = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+    ensure_schema(make_engine(url))
+    _pg_ready[worker] = url
+    return url
+
+
+def _truncate_pg(url: str) -> None:
+    engine = make_engine(url)
+    load_all_tables()
+    names = ", ".join(t.name for t in reversed(metadata.sorted_tables))
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A fresh, empty database URL: a SQLite file, or this worker's PostgreSQL schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'krav.db'}"
+        ensure_schema(make_engine(url))
+        yield url
+        make_engine(url).dispose()
+    else:
+        url = postgres_url()
+        _truncate_pg(url)
+        yield url
+
+
+@pytest.fixture
+def engine(db_url: str):  # type: ignore[no-untyped-def]
+    return make_engine(db_url)
+
+
+@pytest.fixture
+def shared_samples() -> str:
+    """Path of ../shared/samples (the public sample files)."""
+    return os.path.abspath(os.path.join(SHARED, "samples"))
