@@ -1,0 +1,129 @@
+"""``krav cases`` and ``krav case …``: read and act on cases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from krav.cases import read, service
+from krav.cli.apps import app, case_app
+from krav.cli.common import DbOption, JsonOption, console, day_option, open_db, print_json
+from krav.kernel.money import fmt_nok
+
+STAGE_NB = {
+    "invoiced": "fakturert", "reminder": "purret", "collection_notice": "inkassovarsel",
+    "awaiting_approval": "venter godkjenning", "below_minimum": "under minstebeløp",
+    "letters_done": "brev ferdig", "collection": "inkasso", "payment_demand":
+    "betalingsoppfordring", "salaer_lett": "salær (lett)", "legal_ready": "klar for rettslig",
+}
+
+
+@app.command("cases")
+def cases_command(
+    db: DbOption = None, as_json: JsonOption = False,
+    status: Annotated[str | None, typer.Option(help="open|paused|disputed|closed")] = None,
+    stage: Annotated[str | None, typer.Option(help="f.eks. payment_demand")] = None,
+    limit: Annotated[int | None, typer.Option(help="høyst så mange")] = None,
+) -> None:
+    """List cases (ref, fakturanummer, status, fase)."""
+    engine = open_db(db)
+    with engine.connect() as conn:
+        rows = read.list_cases(conn, status=status, stage=stage, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"Saker ({len(rows)})")
+    for column in ("Sak", "Faktura", "Kreditor", "Skyldner", "Status", "Fase", "Saldo", "Neste"):
+        table.add_column(column, justify="right" if column == "Saldo" else "left")
+    for r in rows:
+        table.add_row(r["ref"], r["invoice_number"], r["creditor"], r["debtor"], r["status"],
+                      STAGE_NB.get(r["stage"], r["stage"]), fmt_nok(r["total"]),
+                      r["next_action_on"].isoformat() if r["next_action_on"] else "")
+    console.print(table)
+
+
+@case_app.command("show")
+def show(ref: str, db: DbOption = None, as_json: JsonOption = False,
+         as_of: Annotated[str | None, typer.Option("--as-of", help="ÅÅÅÅ-MM-DD")] = None) -> None:
+    """Show one case: letters, postings with their legal basis, balance and accrued interest."""
+    day = day_option(as_of, "--as-of")
+    engine = open_db(db)
+    with engine.connect() as conn:
+        view = read.case_view(conn, ref, as_of=day)
+    if as_json:
+        print_json(view)
+        return
+    console.print(f"[bold]{view['ref']}[/] faktura {view['invoice_number']} · KID {view['kid']} · "
+                  f"{view['creditor']['name']} ({view['creditor']['orgnr']}) → "
+                  f"{view['debtor']['name']} ({view['debtor']['kind']})")
+    console.print(f"Status: {view['status']} · fase: {STAGE_NB.get(view['stage'], view['stage'])}"
+                  f" · forfall {view['due']} · per {day}")
+    letters = Table(title="Brev")
+    for column in ("Sendt", "Type", "Avsender", "Frist", "Gebyr", "Status"):
+        letters.add_column(column)
+    for l in view["letters"]:
+        letters.add_row(str(l["sent_on"]), l["kind"], l["sender"], str(l["deadline"] or ""),
+                        fmt_nok(l["fee"]), l["status"])
+    console.print(letters)
+    postings = Table(title="Posteringer (hvorfor hver krone)")
+    for column in ("Dato", "Type", "Beløp", "Regel", "Hjemmel"):
+        postings.add_column(column, justify="right" if column == "Beløp" else "left")
+    for p in view["postings"]:
+        postings.add_row(str(p["on"]), p["kind"], fmt_nok(p["amount"]), p["rule"], p["reference"])
+    console.print(postings)
+    b = view["balance"]
+    console.print(f"Saldo: hovedstol {fmt_nok(b['principal'])} · renter {fmt_nok(b['interest'])}"
+                  f" · gebyrer {fmt_nok(b['fees'])} · [bold]totalt {fmt_nok(b['total'])}[/]"
+                  f" · påløpt rente ikke bokført {fmt_nok(view['interest_accrued'])}")
+
+
+ReasonOption = Annotated[str, typer.Option("--reason", help="begrunnelse")]
+OnOption = Annotated[str | None, typer.Option("--on", help="ÅÅÅÅ-MM-DD (standard: i dag)")]
+
+
+@case_app.command("dispute")
+def dispute(ref: str, reason: ReasonOption, on: OnOption = None, db: DbOption = None) -> None:
+    """Register an objection (innsigelse): the case stops and waits for a person."""
+    engine = open_db(db)
+    with engine.begin() as conn:
+        service.dispute(conn, ref, on=day_option(on, "--on"), reason=reason)
+    console.print(f"{ref}: bestridt — prosessen er stanset")
+
+
+@case_app.command("resume")
+def resume(ref: str, on: OnOption = None, db: DbOption = None) -> None:
+    """Resume a disputed or paused case."""
+    engine = open_db(db)
+    with engine.begin() as conn:
+        service.resume(conn, ref, on=day_option(on, "--on"))
+    console.print(f"{ref}: gjenopptatt")
+
+
+@case_app.command("withdraw")
+def withdraw(ref: str, on: OnOption = None, db: DbOption = None,
+             reason: Annotated[str, typer.Option("--reason")] = "") -> None:
+    """The creditor withdraws the claim; the case closes."""
+    engine = open_db(db)
+    with engine.begin() as conn:
+        service.withdraw(conn, ref, on=day_option(on, "--on"), reason=reason)
+    console.print(f"{ref}: trukket")
+
+
+@case_app.command("approve")
+def approve(ref: str, on: OnOption = None, db: DbOption = None) -> None:
+    """Approve transfer to collection for a case waiting for the creditor's approval."""
+    engine = open_db(db)
+    with engine.begin() as conn:
+        service.approve(conn, ref, on=day_option(on, "--on"))
+    console.print(f"{ref}: godkjent for inkasso")
+
+
+@case_app.command("pause")
+def pause(ref: str, reason: ReasonOption, on: OnOption = None, db: DbOption = None) -> None:
+    """Pause a case (deferral or hold)."""
+    engine = open_db(db)
+    with engine.begin() as conn:
+        service.pause(conn, ref, on=day_option(on, "--on"), until=None, reason=reason)
+    console.print(f"{ref}: satt på pause")

@@ -1,0 +1,59 @@
+"""Claims and their process state (the case state machine's vocabulary).
+
+Statuses: ``open`` (the process runs), ``paused`` (deferral or a hold by a person), ``disputed``
+(an objection: everything stops, law-no.md § 7), ``closed`` (paid, withdrawn, written off,
+time-barred). Stages while open, in order: ``invoiced`` → ``reminder`` → ``collection_notice`` →
+(``awaiting_approval`` | ``below_minimum`` | ``letters_done``) → ``collection`` →
+``payment_demand`` → ``salaer_lett`` → ``legal_ready``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+STATUSES = ("open", "paused", "disputed", "closed")
+STAGES = (
+    "invoiced", "reminder", "collection_notice", "awaiting_approval", "below_minimum",
+    "letters_done", "collection", "payment_demand", "salaer_lett", "legal_ready",
+)
+CLOSE_REASONS = ("paid", "withdrawn", "written_off", "time_barred")
+DEBTOR_KINDS = ("consumer", "business")
+
+
+@dataclass(frozen=True)
+class ClaimState:
+    """What the planner needs to decide a claim's next step; amounts in kroner."""
+
+    id: int
+    ref: str
+    creditor_id: int
+    due_date: date
+    status: str
+    stage: str
+    step_index: int
+    fee_letters: int
+    last_deadline: date | None
+    demand_sent_on: date | None
+    demand_deadline: date | None
+    legal_deadline: date | None
+    next_action_on: date | None
+    approved: bool
+    instalments: int
+    debtor_kind: str
+    vat_deductible: bool
+    principal: Decimal
+    interest: Decimal
+    costs: Decimal
+    interest_through: date
+    recovery_costs: Decimal
+    compensation: Decimal
+    version: int
+
+    def evolve(self, **changes: object) -> ClaimState:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest + self.costs

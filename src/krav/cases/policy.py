@@ -1,0 +1,214 @@
+"""Dunning policies: the steps a creditor's claims go through, checked against the law.
+
+A policy that would break the law is refused before it runs (the "compliance lint"): each check
+names the rule it enforces. The numbers come from the law data (``book.value``), not from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from krav.kernel.errors import IllegalPolicy, InvalidInput
+from krav.kernel.money import parse_amount
+
+PRE_COLLECTION_KINDS = ("reminder", "collection_notice")
+SENDERS = ("creditor", "agency")
+
+
+@dataclass(frozen=True)
+class LetterStep:
+    """One letter before collection.
+
+    ``delay_days`` counts from the due date for the first step and from the previous letter's
+    deadline for later steps; ``deadline_days`` is the payment deadline the letter gives.
+    """
+
+    kind: str
+    delay_days: int
+    deadline_days: int
+    fee: bool = True
+    sender: str = "creditor"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A creditor's dunning policy. ``collection`` turns on transfer to collection (inkasso)."""
+
+    steps: tuple[LetterStep, ...]
+    collection: bool = True
+    approval_required: bool = False
+    transfer_delay_days: int = 1
+    demand_deadline_days: int = 14
+    enforcement_notice: bool = True
+    min_amount: Decimal = Decimal("0.00")
+    claim_compensation: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["min_amount"] = str(self.min_amount)
+        data["steps"] = [asdict(s) for s in self.steps]
+        return data
+
+
+DEFAULT_POLICY = Policy(
+    steps=(
+        LetterStep("reminder", delay_days=14, deadline_days=14, fee=True, sender="creditor"),
+        LetterStep("collection_notice", delay_days=1, deadline_days=14, fee=True,
+                   sender="creditor"),
+    ),
+)
+
+_STEP_KEYS = {f for f in LetterStep.__dataclass_fields__}
+_POLICY_KEYS = {f for f in Policy.__dataclass_fields__}
+
+
+def _int(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{value!r} er ikke et heltall", where=where)
+    return value
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{value!r} er ikke true/false", where=where)
+    return value
+
+
+def policy_from_json(data: Mapping[str, Any] | None, *, where: str = "policy") -> Policy:
+    """Parse a policy from JSON; ``None`` gives the default policy. Unknown keys are refused."""
+    if data is None:
+        return DEFAULT_POLICY
+    unknown = set(data) - _POLICY_KEYS
+    if unknown:
+        raise InvalidInput(f"ukjent felt {sorted(unknown)[0]!r}", where=where,
+                           allowed=", ".join(sorted(_POLICY_KEYS)))
+    steps = []
+    for i, raw in enumerate(data.get("steps", [asdict(s) for s in DEFAULT_POLICY.steps])):
+        here = f"{where}.steps[{i}]"
+        unknown = set(raw) - _STEP_KEYS
+        if unknown:
+            raise InvalidInput(f"ukjent felt {sorted(unknown)[0]!r}", where=here,
+                               allowed=", ".join(sorted(_STEP_KEYS)))
+        kind = raw.get("kind")
+        if kind not in PRE_COLLECTION_KINDS:
+            raise InvalidInput(f"ukjent brevtype {kind!r}", where=f"{here}.kind",
+                               allowed=", ".join(PRE_COLLECTION_KINDS))
+        sender = raw.get("sender", "creditor")
+        if sender not in SENDERS:
+            raise InvalidInput(f"ukjent avsender {sender!r}", where=f"{here}.sender",
+                               allowed=", ".join(SENDERS))
+        steps.append(LetterStep(
+            kind=kind, sender=sender,
+            delay_days=_int(raw.get("delay_days"), f"{here}.delay_days"),
+            deadline_days=_int(raw.get("deadline_days"), f"{here}.deadline_days"),
+            fee=_bool(raw.get("fee", True), f"{here}.fee"),
+        ))
+    defaults = DEFAULT_POLICY
+    return Policy(
+        steps=tuple(steps),
+        collection=_bool(data.get("collection", defaults.collection), f"{where}.collection"),
+        approval_required=_bool(data.get("approval_required", defaults.approval_required),
+                                f"{where}.approval_required"),
+        transfer_delay_days=_int(data.get("transfer_delay_days", defaults.transfer_delay_days),
+                                 f"{where}.transfer_delay_days"),
+        demand_deadline_days=_int(data.get("demand_deadline_days", defaults.demand_deadline_days),
+                                  f"{where}.demand_deadline_days"),
+        enforcement_notice=_bool(data.get("enforcement_notice", defaults.enforcement_notice),
+                                 f"{where}.enforcement_notice"),
+        min_amount=parse_amount(str(data.get("min_amount", "0.00")), where=f"{where}.min_amount",
+                                allow_zero=True),
+        claim_compensation=_bool(data.get("claim_compensation", defaults.claim_compensation),
+                                 f"{where}.claim_compensation"),
+    )
+
+
+@dataclass
+class _Limits:
+    fee_min_days_after_due: int
+    min_deadline_days: int
+    max_fee_letters: int
+    regime: str
+    problems: list[str] = field(default_factory=list)
+
+
+def policy_problems(policy: Policy, book: Any, *, on: date) -> list[str]:
+    """Every way ``policy`` would break the law in force ``on``; empty when it is lawful."""
+    limits = _Limits(
+        fee_min_days_after_due=int(book.value("rules/fee_min_days_after_due", on)),
+        min_deadline_days=int(book.value("rules/min_deadline_days", on)),
+        max_fee_letters=int(book.value("rules/max_fee_letters_before_demand", on)),
+        regime=book.regime(on),
+    )
+    _check_steps(policy, limits)
+    _check_collection(policy, limits)
+    return limits.problems
+
+
+def _check_steps(policy: Policy, limits: _Limits) -> None:
+    days_after_due = 0
+    fee_steps = 0
+    for i, step in enumerate(policy.steps, start=1):
+        days_after_due += step.delay_days
+        name = f"steg {i} ({step.kind})"
+        if step.delay_days < (0 if i == 1 else 1):
+            limits.problems.append(
+                f"{name}: brevet kan tidligst sendes {'på forfallsdagen' if i == 1 else 'dagen etter forrige frist'} "
+                "(inkassoloven § 9: fristen i forrige brev må være utløpt)")
+        if step.fee:
+            fee_steps += 1
+            if days_after_due < limits.fee_min_days_after_due:
+                limits.problems.append(
+                    f"{name}: gebyr krever at brevet sendes minst {limits.fee_min_days_after_due} "
+                    f"dager etter forfall, policyen sender etter {days_after_due} "
+                    "(inkassoforskriften § 1-2 første ledd)")
+        next_fee = i < len(policy.steps) and policy.steps[i].fee
+        if (step.fee or next_fee or step.kind == "collection_notice") and \
+                step.deadline_days < limits.min_deadline_days:
+            limits.problems.append(
+                f"{name}: betalingsfristen må være minst {limits.min_deadline_days} dager, "
+                f"policyen gir {step.deadline_days} (inkassoloven § 9, inkassoforskriften § 1-2)")
+        if step.kind == "collection_notice" and step.fee and step.sender == "creditor" \
+                and limits.regime == "inkl2026":
+            limits.problems.append(
+                f"{name}: etter inkassoloven 2026 § 20 kan bare et inkassoforetak kreve gebyr for "
+                "inkassovarsel; sett sender til agency eller fee til false")
+        days_after_due += step.deadline_days
+    if fee_steps > limits.max_fee_letters:
+        limits.problems.append(
+            f"policyen har {fee_steps} brev med gebyr før betalingsoppfordringen; høyst "
+            f"{limits.max_fee_letters} er tillatt (inkassoforskriften § 1-2 annet ledd)")
+
+
+def _check_collection(policy: Policy, limits: _Limits) -> None:
+    if not policy.collection:
+        return
+    kinds = [s.kind for s in policy.steps]
+    if "collection_notice" not in kinds:
+        limits.problems.append(
+            "overføring til inkasso krever et inkassovarsel først (inkassoloven § 9)")
+    elif kinds[-1] != "collection_notice":
+        limits.problems.append(
+            "inkassovarselet må være siste brev før overføring til inkasso (inkassoloven § 9: "
+            "inkasso starter når varselets frist er ute)")
+    if policy.transfer_delay_days < 1:
+        limits.problems.append(
+            "overføring til inkasso kan tidligst skje dagen etter at varselets frist er ute "
+            "(inkassoloven § 9)")
+    if policy.demand_deadline_days < limits.min_deadline_days:
+        limits.problems.append(
+            f"betalingsoppfordringen må gi minst {limits.min_deadline_days} dagers frist, "
+            f"policyen gir {policy.demand_deadline_days} (inkassoloven § 10)")
+    if policy.min_amount < 0:
+        limits.problems.append("minstebeløpet kan ikke være negativt")
+
+
+def validate_policy(policy: Policy, book: Any, *, on: date) -> Policy:
+    """Return ``policy`` if lawful on ``on``; otherwise :class:`IllegalPolicy` naming the rule."""
+    problems = policy_problems(policy, book, on=on)
+    if problems:
+        raise IllegalPolicy("ulovlig policy: " + "; ".join(problems))
+    return policy

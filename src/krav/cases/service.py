@@ -1,0 +1,112 @@
+"""What a person does to a case: dispute, resume, pause, withdraw, approve for collection.
+
+A dispute (innsigelse) stops everything at once: the claim leaves the nightly run, no new fee,
+salær or compensation can be charged, and it waits in a human queue (law-no.md § 7, INKL § 17 (2)).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from krav.cases.content import content_for_claim
+from krav.db.tables import claims, events, letters
+from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
+from krav.law import law_book
+from krav.settings import load_settings
+
+
+def claim_by_ref(conn: Connection, ref: str) -> Any:
+    row = conn.execute(select(claims).where(claims.c.ref == ref)).mappings().first()
+    if row is None:
+        raise NotFound(f"ukjent sak {ref!r} (se `krav cases` for saksnumrene)")
+    return row
+
+
+def _event(conn: Connection, claim_id: int, on: date, kind: str, detail: dict[str, Any],
+           actor: str = "operator") -> None:
+    conn.execute(insert(events).values(claim_id=claim_id, on=on, kind=kind, detail=detail,
+                                       actor=actor))
+
+
+def _set(conn: Connection, claim: Any, **values: Any) -> None:
+    result = conn.execute(update(claims).where(claims.c.id == claim["id"],
+                                               claims.c.version == claim["version"])
+                          .values(version=claims.c.version + 1, **values))
+    if result.rowcount != 1:
+        raise UnableToProceed(f"sak {claim['ref']} ble endret samtidig; prøv igjen")
+
+
+def dispute(conn: Connection, ref: str, *, on: date, reason: str) -> None:
+    """Register an objection: the case is disputed and waits for a person (INKL § 17 (2))."""
+    if not reason.strip():
+        raise InvalidInput("begrunnelse mangler", where="--reason")
+    claim = claim_by_ref(conn, ref)
+    if claim["status"] in ("closed", "disputed"):
+        raise UnableToProceed(f"sak {ref} er {claim['status']} og kan ikke bestrides nå")
+    _set(conn, claim, status="disputed", next_action_on=None)
+    _event(conn, claim["id"], on, "disputed", {"reason": reason, "stage": claim["stage"]})
+    book = law_book()
+    content = content_for_claim(conn, claim["id"], kind="dispute_ack",
+                                sent_on=on, deadline=None, sender=_sender(claim),
+                                agency=load_settings().agency, book=book,
+                                extra={"reason": reason})
+    count = conn.execute(select(letters.c.id).where(letters.c.claim_id == claim["id"],
+                                                    letters.c.kind == "dispute_ack")).all()
+    conn.execute(insert(letters).values(
+        claim_id=claim["id"], step_key=f"dispute_ack:{len(count) + 1}", kind="dispute_ack",
+        sender=_sender(claim), sent_on=on, deadline=None, fee_ore=0, language=content["language"],
+        content=content, status="pending", attempts=0))
+
+
+def _sender(claim: Any) -> str:
+    return "agency" if claim["stage"] in ("collection", "payment_demand", "salaer_lett",
+                                          "legal_ready") else "creditor"
+
+
+def resume(conn: Connection, ref: str, *, on: date) -> None:
+    """Resume a disputed or paused case: the process continues from its stage.
+
+    A deadline that ran while the case was stopped is not held against the debtor: the next
+    step is due no earlier than the resume day.
+    """
+    claim = claim_by_ref(conn, ref)
+    if claim["status"] not in ("disputed", "paused"):
+        raise UnableToProceed(f"sak {ref} er {claim['status']}; bare bestridte eller pausede "
+                              "saker kan gjenopptas")
+    waiting = claim["stage"] in ("legal_ready", "awaiting_approval", "below_minimum",
+                                 "letters_done")
+    next_on = None if waiting else max(on, (claim["last_deadline"] or on) + timedelta(days=1))
+    _set(conn, claim, status="open", next_action_on=next_on)
+    _event(conn, claim["id"], on, "resumed", {"from": claim["status"]})
+
+
+def pause(conn: Connection, ref: str, *, on: date, until: date | None, reason: str) -> None:
+    """Pause (deferral or hold): no steps run until resumed (or ``until``)."""
+    claim = claim_by_ref(conn, ref)
+    if claim["status"] != "open":
+        raise UnableToProceed(f"sak {ref} er {claim['status']} og kan ikke settes på pause")
+    _set(conn, claim, status="paused", next_action_on=None)
+    _event(conn, claim["id"], on, "paused", {"until": until.isoformat() if until else None,
+                                             "reason": reason})
+
+
+def withdraw(conn: Connection, ref: str, *, on: date, reason: str = "") -> None:
+    """The creditor withdraws the claim: the case closes, nothing more is charged or sent."""
+    claim = claim_by_ref(conn, ref)
+    if claim["status"] == "closed":
+        raise UnableToProceed(f"sak {ref} er allerede avsluttet ({claim['close_reason']})")
+    _set(conn, claim, status="closed", close_reason="withdrawn", closed_on=on,
+         next_action_on=None)
+    _event(conn, claim["id"], on, "withdrawn", {"reason": reason})
+
+
+def approve(conn: Connection, ref: str, *, on: date) -> None:
+    """The creditor approves transfer to collection for a case held for approval."""
+    claim = claim_by_ref(conn, ref)
+    if claim["stage"] != "awaiting_approval" or claim["status"] != "open":
+        raise UnableToProceed(f"sak {ref} venter ikke på godkjenning (fase {claim['stage']})")
+    _set(conn, claim, approved=True, next_action_on=on)
+    _event(conn, claim["id"], on, "approved", {})

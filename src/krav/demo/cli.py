@@ -1,0 +1,67 @@
+"""``krav demo``: the main job on the embedded default (SQLite), with a progress bar."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from krav.cases.cli import STAGE_NB
+from krav.cases.read import stage_counts
+from krav.cli.apps import app
+from krav.cli.common import DbOption, console, open_db, today
+from krav.demo.run import demo_totals, run_demo
+from krav.kernel.money import fmt_nok
+
+KIND_NB = {
+    "reminder_fee": "purregebyr", "collection_notice_fee": "gebyr inkassovarsel",
+    "payment_demand_fee": "gebyr betalingsoppfordring", "compensation": "kompensasjon § 3a",
+    "interest": "forsinkelsesrente", "salaer": "salær", "principal": "hovedstol",
+    "payment": "innbetalt", "reversal": "reversert", "writeoff": "nedskrevet",
+}
+
+
+@app.command("demo")
+def demo(db: DbOption = None,
+         claims: Annotated[int, typer.Option(help="antall krav i eksempelet")] = 1000) -> None:
+    """Load a sample book of ~1 000 claims and run a year of nightly runs up to today."""
+    engine = open_db(db)
+    day = today()
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} dager"), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task("Nattkjøringer dag for dag", total=None)
+        result = run_demo(engine, today=day, count=claims,
+                          progress=lambda done, total: progress.update(task, completed=done,
+                                                                       total=total))
+    _report(engine, result)
+
+
+def _report(engine, result) -> None:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        counts = stage_counts(conn)
+    stages = Table(title=f"Saker per fase per {result.today} ({result.claims} krav, "
+                         f"{result.first_day} → {result.today})")
+    stages.add_column("Status")
+    stages.add_column("Fase")
+    stages.add_column("Antall", justify="right")
+    for status, stage, n in counts:
+        stages.add_row(status, STAGE_NB.get(stage, stage), str(n))
+    console.print(stages)
+    totals = demo_totals(engine)
+    money = Table(title="Belastet og innkrevd (kr)")
+    money.add_column("Post")
+    money.add_column("Beløp", justify="right")
+    for kind in ("principal", "interest", "reminder_fee", "collection_notice_fee",
+                 "payment_demand_fee", "compensation", "salaer", "payment", "reversal"):
+        if kind in totals:
+            money.add_row(KIND_NB[kind], fmt_nok(totals[kind]))
+    money.add_row("[bold]innbetalt totalt[/]", fmt_nok(totals["collected"]))
+    console.print(money)
+    console.print(f"{result.payments} innbetalinger, {result.disputes} innsigelser. "
+                  f"Hovedbokkontroll: {'ingen avvik' if not result.ledger_problems else result.ledger_problems[:5]}")
+    console.print("Se videre:  [bold].venv/bin/krav cases[/]   ·   "
+                  "[bold].venv/bin/krav case show K-0000001[/]   ·   "
+                  "[bold].venv/bin/krav law show[/]   ·   [bold].venv/bin/krav run --dry-run[/]")

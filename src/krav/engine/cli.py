@@ -1,0 +1,54 @@
+"""``krav run``: the nightly run, with a progress bar and a summary (or ``--json``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from krav.cli.apps import app
+from krav.cli.common import DbOption, JsonOption, console, day_option, open_db, print_json
+from krav.engine.run import run_nightly
+from krav.kernel.money import fmt_nok
+
+
+@app.command("run")
+def run_command(
+    db: DbOption = None, as_json: JsonOption = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="kjøredag ÅÅÅÅ-MM-DD")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="vis planen, skriv ingenting")] = False,
+) -> None:
+    """Advance every case with a step due on or before the run day (idempotent)."""
+    day = day_option(as_of, "--as-of")
+    engine = open_db(db)
+    if as_json:
+        summary = run_nightly(engine, as_of=day, dry_run=dry_run)
+        print_json(summary.to_json())
+        return
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task(f"Nattkjøring {day}", total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        summary = run_nightly(engine, as_of=day, dry_run=dry_run, progress=report)
+    table = Table(title=f"Nattkjøring {day}{' (tørrkjøring)' if dry_run else ''}")
+    table.add_column("Hva")
+    table.add_column("Antall", justify="right")
+    table.add_row("saker med forfalt steg", str(summary.claims_due))
+    table.add_row("saker endret", str(summary.claims_changed))
+    for kind, n in sorted(summary.letters.items()):
+        table.add_row(f"brev: {kind}", str(n))
+    for kind, n in sorted(summary.postings.items()):
+        table.add_row(f"postering: {kind}", str(n))
+    console.print(table)
+    console.print(f"Belastet: {fmt_nok(summary.to_json()['charged'])} kr")
+    if dry_run:
+        for plan in summary.plans[:50]:
+            console.print(f"{plan['ref']}: {plan['from_stage']} → {plan['to_stage']} "
+                          + ", ".join(f"{p['kind']} {p['amount']} ({p['rule']})"
+                                      for p in plan["postings"]))

@@ -1,0 +1,238 @@
+"""The nightly run: select due claims set-wise, plan them (pure), apply each batch atomically.
+
+Architecture decision 4: claims carry an indexed ``next_action_on``; the run selects
+``status = 'open' AND next_action_on <= as_of`` in id order, plans each claim with pure rules
+and writes state, postings, letters (the outbox) and events in **one transaction per batch**.
+Letters and postings are keyed ``(claim, step)`` unique and claims are updated with an optimistic
+``version`` check, so a second run of the same day, or a re-run after a crash, never doubles a
+letter or a fee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy.engine import RowMapping
+
+from krav.cases.content import balances_by_component, build_content, claim_rows_query
+from krav.cases.model import ClaimState
+from krav.cases.policy import Policy, policy_from_json, validate_policy
+from krav.db.tables import claims, creditors, debtors, events, letters, postings, runs
+from krav.engine.plan import ClaimPlan, PlanContext, plan_claim
+from krav.kernel.errors import UnableToProceed
+from krav.kernel.money import from_ore, to_ore
+from krav.law import law_book
+from krav.settings import Agency, load_settings
+
+BATCH_SIZE = 5000
+
+
+@dataclass
+class RunSummary:
+    as_of: date
+    dry_run: bool
+    claims_due: int = 0
+    claims_changed: int = 0
+    letters: dict[str, int] = field(default_factory=dict)
+    postings: dict[str, int] = field(default_factory=dict)
+    charged_ore: int = 0
+    events: dict[str, int] = field(default_factory=dict)
+    plans: list[dict[str, Any]] = field(default_factory=list)  # dry-run detail
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of, "dry_run": self.dry_run, "claims_due": self.claims_due,
+            "claims_changed": self.claims_changed, "letters": self.letters,
+            "postings": self.postings, "charged": from_ore(self.charged_ore),
+            "events": self.events, **({"plans": self.plans} if self.dry_run else {}),
+        }
+
+
+def load_policies(conn: Connection, book: Any, on: date) -> dict[int, Policy]:
+    """Every creditor's policy, parsed and checked against the law in force ``on``."""
+    result = {}
+    for cid, orgnr, raw in conn.execute(select(creditors.c.id, creditors.c.orgnr,
+                                               creditors.c.policy)):
+        policy = policy_from_json(raw, where=f"policy for {orgnr}")
+        result[cid] = validate_policy(policy, book, on=on)
+    return result
+
+
+_STATE_COLUMNS = [
+    claims.c.id, claims.c.ref, claims.c.creditor_id, claims.c.due_date, claims.c.status,
+    claims.c.stage, claims.c.step_index, claims.c.fee_letters, claims.c.last_deadline,
+    claims.c.demand_sent_on, claims.c.demand_deadline, claims.c.legal_deadline,
+    claims.c.next_action_on, claims.c.approved, claims.c.instalments,
+    debtors.c.kind.label("debtor_kind"), creditors.c.vat_deductible, claims.c.principal_ore,
+    claims.c.interest_ore, claims.c.costs_ore, claims.c.interest_through,
+    claims.c.recovery_costs_ore, claims.c.compensation_ore, claims.c.version,
+]
+_MONEY = {"principal_ore": "principal", "interest_ore": "interest", "costs_ore": "costs",
+          "recovery_costs_ore": "recovery_costs", "compensation_ore": "compensation"}
+
+
+def state_from_row(row: RowMapping) -> ClaimState:
+    values = {k: v for k, v in row.items() if k not in _MONEY}
+    values.update({name: from_ore(row[col]) for col, name in _MONEY.items()})
+    return ClaimState(**values)
+
+
+def _due_filter(as_of: date):  # type: ignore[no-untyped-def]
+    return and_(claims.c.status == "open", claims.c.next_action_on <= as_of)
+
+
+def _due_batch(conn: Connection, as_of: date, after_id: int, size: int) -> list[RowMapping]:
+    query = (select(*_STATE_COLUMNS)
+             .join(debtors, debtors.c.id == claims.c.debtor_id)
+             .join(creditors, creditors.c.id == claims.c.creditor_id)
+             .where(_due_filter(as_of), claims.c.id > after_id)
+             .order_by(claims.c.id).limit(size))
+    return list(conn.execute(query).mappings().all())
+
+
+def run_nightly(engine: Engine, *, as_of: date, dry_run: bool = False,
+                batch_size: int = BATCH_SIZE, agency: Agency | None = None,
+                progress: Callable[[int, int], None] | None = None) -> RunSummary:
+    """Advance every claim with an action due on or before ``as_of``.
+
+    ``progress(done, total)`` is called after each batch. Returns what was (or, with
+    ``dry_run``, would be) done.
+    """
+    book = law_book()
+    agency = agency or load_settings().agency
+    summary = RunSummary(as_of=as_of, dry_run=dry_run)
+    with engine.connect() as reader:
+        ctx = PlanContext(book=book, as_of=as_of, policies=load_policies(reader, book, as_of))
+        summary.claims_due = reader.execute(
+            select(func.count()).select_from(claims).where(_due_filter(as_of))).scalar_one()
+    started = datetime.now()
+    done = 0
+    last_id = 0
+    while True:
+        with engine.begin() as conn:
+            rows = _due_batch(conn, as_of, last_id, batch_size)
+            if not rows:
+                break
+            last_id = rows[-1]["id"]
+            plans = [plan_claim(state_from_row(row), ctx) for row in rows]
+            _count(summary, plans)
+            if dry_run:
+                summary.plans.extend(_describe(p) for p in plans if p.changed)
+            else:
+                _apply(conn, plans, ctx, agency)
+        done += len(rows)
+        if progress:
+            progress(done, summary.claims_due)
+    if not dry_run:
+        with engine.begin() as conn:
+            conn.execute(insert(runs).values(
+                as_of=as_of, started_at=started, finished_at=datetime.now(),
+                claims_due=summary.claims_due, actions=summary.claims_changed))
+    return summary
+
+
+def _count(summary: RunSummary, plans: list[ClaimPlan]) -> None:
+    for plan in plans:
+        summary.claims_changed += plan.changed
+        for letter in plan.letters:
+            summary.letters[letter.kind] = summary.letters.get(letter.kind, 0) + 1
+        for posting in plan.postings:
+            summary.postings[posting.kind] = summary.postings.get(posting.kind, 0) + 1
+            summary.charged_ore += to_ore(posting.amount)
+        for kind, _ in plan.events:
+            summary.events[kind] = summary.events.get(kind, 0) + 1
+
+
+def _describe(plan: ClaimPlan) -> dict[str, Any]:
+    return {
+        "ref": plan.before.ref, "from_stage": plan.before.stage, "to_stage": plan.after.stage,
+        "letters": [{"kind": l.kind, "sender": l.sender, "sent_on": l.sent_on,
+                     "deadline": l.deadline, "fee": l.fee} for l in plan.letters],
+        "postings": [{"kind": p.kind, "amount": p.amount, "rule": p.rule,
+                      "reference": p.reference} for p in plan.postings],
+        "next_action_on": plan.after.next_action_on,
+    }
+
+
+def _apply(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext, agency: Agency) -> None:
+    """Write one batch: postings, claim state (version-checked), letters with content, events."""
+    changed = [p for p in plans if p.changed]
+    posting_rows = [{
+        "claim_id": p.claim_id, "on": p.on, "kind": p.kind, "component": p.component,
+        "amount_ore": to_ore(p.amount), "rule": p.rule, "reference": p.reference,
+        "inputs": p.inputs, "payment_id": None, "reverses_id": None, "key": p.key,
+    } for plan in changed for p in plan.postings]
+    if posting_rows:
+        conn.execute(insert(postings), posting_rows)
+    _update_claims(conn, changed)
+    with_letters = [p for p in changed if p.letters]
+    if with_letters:
+        _insert_letters(conn, with_letters, ctx, agency)
+    event_rows = [{"claim_id": plan.before.id, "on": ctx.as_of, "kind": kind, "detail": detail,
+                   "actor": "nightly"} for plan in changed for kind, detail in plan.events]
+    if event_rows:
+        conn.execute(insert(events), event_rows)
+
+
+def _update_claims(conn: Connection, plans: list[ClaimPlan]) -> None:
+    if not plans:
+        return
+    from sqlalchemy import bindparam
+
+    stmt = (update(claims)
+            .where(claims.c.id == bindparam("b_id"), claims.c.version == bindparam("b_version"))
+            .values(stage=bindparam("stage"), step_index=bindparam("step_index"),
+                    fee_letters=bindparam("fee_letters"),
+                    last_deadline=bindparam("last_deadline"),
+                    demand_sent_on=bindparam("demand_sent_on"),
+                    demand_deadline=bindparam("demand_deadline"),
+                    legal_deadline=bindparam("legal_deadline"),
+                    next_action_on=bindparam("next_action_on"),
+                    interest_ore=bindparam("interest_ore"), costs_ore=bindparam("costs_ore"),
+                    interest_through=bindparam("interest_through"),
+                    recovery_costs_ore=bindparam("recovery_costs_ore"),
+                    compensation_ore=bindparam("compensation_ore"),
+                    version=claims.c.version + 1))
+    rows = [{
+        "b_id": p.before.id, "b_version": p.before.version, "stage": p.after.stage,
+        "step_index": p.after.step_index, "fee_letters": p.after.fee_letters,
+        "last_deadline": p.after.last_deadline, "demand_sent_on": p.after.demand_sent_on,
+        "demand_deadline": p.after.demand_deadline, "legal_deadline": p.after.legal_deadline,
+        "next_action_on": p.after.next_action_on, "interest_ore": to_ore(p.after.interest),
+        "costs_ore": to_ore(p.after.costs), "interest_through": p.after.interest_through,
+        "recovery_costs_ore": to_ore(p.after.recovery_costs),
+        "compensation_ore": to_ore(p.after.compensation),
+    } for p in plans]
+    result = conn.execute(stmt, rows)
+    if result.rowcount not in (-1, len(rows)):
+        raise UnableToProceed(
+            f"{len(rows) - result.rowcount} krav ble endret av en annen prosess under kjøringen; "
+            "partiet er rullet tilbake — kjør igjen")
+
+
+def _insert_letters(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext,
+                    agency: Agency) -> None:
+    ids = [p.before.id for p in plans]
+    rows = {r["id"]: r for r in conn.execute(
+        claim_rows_query().where(claims.c.id.between(min(ids), max(ids)))).mappings()}
+    balances = balances_by_component(conn, ids)
+    letter_rows = []
+    for plan in plans:
+        row = rows[plan.before.id]
+        for letter in plan.letters:
+            content = build_content(
+                kind=letter.kind, sender=letter.sender, sent_on=letter.sent_on,
+                deadline=letter.deadline, claim=row, balances=balances.get(plan.before.id, {}),
+                agency=agency, book=ctx.book, enforcement_notice=letter.enforcement_notice,
+                fee=letter.fee)
+            letter_rows.append({
+                "claim_id": plan.before.id, "step_key": letter.step_key, "kind": letter.kind,
+                "sender": letter.sender, "sent_on": letter.sent_on, "deadline": letter.deadline,
+                "fee_ore": to_ore(letter.fee), "language": content["language"],
+                "content": content, "status": "pending", "attempts": 0,
+            })
+    conn.execute(insert(letters), letter_rows)

@@ -1,0 +1,159 @@
+"""Claims from a CSV file (UTF-8, header row): parse and validate every row, then import all or none.
+
+Columns (exact, in any order): creditor_orgnr, creditor_name, invoice_number, invoice_date,
+due_date, amount, currency, debtor_kind, debtor_name, debtor_id, debtor_address, debtor_postcode,
+debtor_city, debtor_country, debtor_email, debtor_phone, kid, description.
+Every bad row is reported (row, column, what is wrong); one bad row means nothing is imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from krav.kernel.dates import parse_date
+from krav.kernel.errors import InvalidInput, KravError
+from krav.kernel.ids import kid_valid, validate_debtor_id, validate_orgnr
+from krav.kernel.money import parse_amount
+
+COLUMNS = (
+    "creditor_orgnr", "creditor_name", "invoice_number", "invoice_date", "due_date", "amount",
+    "currency", "debtor_kind", "debtor_name", "debtor_id", "debtor_address", "debtor_postcode",
+    "debtor_city", "debtor_country", "debtor_email", "debtor_phone", "kid", "description",
+)
+REQUIRED = ("creditor_orgnr", "creditor_name", "invoice_number", "invoice_date", "due_date",
+            "amount", "debtor_kind", "debtor_name", "debtor_address", "debtor_postcode",
+            "debtor_city")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9 ]{8,15}$")
+
+
+class ImportRejected(KravError):
+    """The file has bad rows; ``problems`` lists each (one line per problem)."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.problems = problems
+        head = f"{source}: {len(problems)} feil, ingenting er importert"
+        super().__init__(head + "\n" + "\n".join(f"  {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    line: int
+    creditor_orgnr: str
+    creditor_name: str
+    invoice_number: str
+    invoice_date: date
+    due_date: date
+    amount: Decimal
+    currency: str
+    debtor_kind: str
+    debtor_name: str
+    debtor_id: str | None
+    debtor_address: str
+    debtor_postcode: str
+    debtor_city: str
+    debtor_country: str
+    debtor_email: str
+    debtor_phone: str
+    kid: str | None
+    description: str
+
+
+def read_rows(path: Path) -> tuple[list[ClaimRow], list[str]]:
+    """Parse ``path``; returns the good rows and one problem line per bad cell."""
+    source = str(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InvalidInput("filen finnes ikke", where=source) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"ikke UTF-8 (byte {exc.start})", where=source) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise InvalidInput(f"mangler kolonne(r) {', '.join(missing)}", where=f"{source}, linje 1",
+                           allowed=", ".join(COLUMNS))
+    rows: list[ClaimRow] = []
+    problems: list[str] = []
+    for line, raw in enumerate(reader, start=2):
+        row, row_problems = _parse_row(raw, line, source)
+        problems.extend(row_problems)
+        if row:
+            rows.append(row)
+    if not rows and not problems:
+        problems.append(f"{source}: filen har ingen krav")
+    return rows, problems
+
+
+def _parse_row(raw: dict[str, str | None], line: int, source: str) -> tuple[ClaimRow | None, list[str]]:
+    problems: list[str] = []
+    values = {k: (raw.get(k) or "").strip() for k in COLUMNS}
+
+    def where(column: str) -> str:
+        return f"{source}, rad {line}, kolonne {column}"
+
+    def check(column: str, fn):  # type: ignore[no-untyped-def]
+        try:
+            return fn()
+        except InvalidInput as exc:
+            problems.append(str(exc))
+            return None
+
+    for column in REQUIRED:
+        if not values[column]:
+            problems.append(f"{where(column)}: mangler verdi")
+    if problems:
+        return None, problems
+    kind = values["debtor_kind"]
+    if kind not in ("consumer", "business"):
+        problems.append(f"{where('debtor_kind')}: ugyldig {kind!r} (tillatt: consumer, business)")
+    orgnr = check("creditor_orgnr", lambda: validate_orgnr(values["creditor_orgnr"],
+                                                          where=where("creditor_orgnr")))
+    invoice_date = check("invoice_date", lambda: parse_date(values["invoice_date"],
+                                                            where=where("invoice_date")))
+    due = check("due_date", lambda: parse_date(values["due_date"], where=where("due_date")))
+    if invoice_date and due and due < invoice_date:
+        problems.append(f"{where('due_date')}: forfall {due} er før fakturadato {invoice_date}")
+    amount = check("amount", lambda: parse_amount(values["amount"], where=where("amount")))
+    currency = values["currency"] or "NOK"
+    if currency != "NOK":
+        problems.append(f"{where('currency')}: valuta {currency!r} støttes ikke ennå "
+                        "(tillatt: NOK)")
+    debtor_id = None
+    if kind in ("consumer", "business"):
+        debtor_id = check("debtor_id", lambda: validate_debtor_id(
+            kind, values["debtor_id"], where=where("debtor_id")))
+    country = (values["debtor_country"] or "NO").upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        problems.append(f"{where('debtor_country')}: ugyldig landkode {country!r} "
+                        "(tillatt: ISO 3166 to bokstaver, f.eks. NO)")
+    if country == "NO" and not re.fullmatch(r"\d{4}", values["debtor_postcode"]):
+        problems.append(f"{where('debtor_postcode')}: ugyldig postnummer "
+                        f"{values['debtor_postcode']!r} (tillatt: fire sifre)")
+    if values["debtor_email"] and not EMAIL.match(values["debtor_email"]):
+        problems.append(f"{where('debtor_email')}: ugyldig e-postadresse {values['debtor_email']!r}")
+    if values["debtor_phone"] and not PHONE.match(values["debtor_phone"]):
+        problems.append(f"{where('debtor_phone')}: ugyldig telefonnummer "
+                        f"{values['debtor_phone']!r} (tillatt: 8–15 sifre, ev. med +)")
+    kid = values["kid"] or None
+    if kid and not kid_valid(kid):
+        problems.append(f"{where('kid')}: ugyldig KID {kid!r} (tillatt: 2–25 sifre med gyldig "
+                        "MOD10- eller MOD11-kontrollsiffer)")
+    if problems:
+        return None, problems
+    return ClaimRow(
+        line=line, creditor_orgnr=orgnr, creditor_name=values["creditor_name"],
+        invoice_number=values["invoice_number"], invoice_date=invoice_date, due_date=due,
+        amount=amount, currency=currency, debtor_kind=kind, debtor_name=values["debtor_name"],
+        debtor_id=debtor_id, debtor_address=values["debtor_address"],
+        debtor_postcode=values["debtor_postcode"], debtor_city=values["debtor_city"],
+        debtor_country=country, debtor_email=values["debtor_email"],
+        debtor_phone=values["debtor_phone"], kid=kid, description=values["description"],
+    ), []

@@ -1,0 +1,189 @@
+"""Import claims into the database: all rows in one transaction, set-wise, or nothing.
+
+Creditors are found or created by organisation number, debtors by national id (or, without one,
+by name and address); each claim gets a case reference, its KID (the creditor's scheme unless the
+row brings a valid one) and its first action date from the creditor's policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, insert, select, tuple_, update
+
+from krav.cases.policy import policy_from_json
+from krav.db.tables import claims, creditors, debtors, settings
+from krav.intake.claims_csv import ClaimRow, ImportRejected, read_rows
+from krav.kernel.money import to_ore
+from krav.payments.kid import KidScheme, kid_for_claim
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    claims: int
+    creditors_created: int
+    debtors_created: int
+
+
+def import_claims_file(engine: Engine, path: Path, *, as_of: date) -> ImportResult:
+    """Validate every row of ``path``; import all of them in one transaction or none."""
+    rows, problems = read_rows(path)
+    if problems:
+        raise ImportRejected(str(path), problems)
+    with engine.begin() as conn:
+        return import_rows(conn, rows, as_of=as_of, source=str(path))
+
+
+def debtor_identity(row: ClaimRow) -> str:
+    """How the same debtor is recognised across files: id number, else name + address."""
+    if row.debtor_id:
+        return f"{row.debtor_kind}:{row.debtor_id}"
+    parts = (row.debtor_name, row.debtor_address, row.debtor_postcode, row.debtor_country)
+    return "addr:" + "|".join(p.strip().lower() for p in parts)
+
+
+def import_rows(conn: Connection, rows: Sequence[ClaimRow], *, as_of: date,
+                source: str = "import") -> ImportResult:
+    """Insert ``rows`` (already validated); refuses duplicates of existing invoices per row."""
+    new_creditors = _ensure_creditors(conn, rows)
+    creditor_rows = {r.orgnr: r for r in conn.execute(
+        select(creditors.c.id, creditors.c.orgnr, creditors.c.kid_mod, creditors.c.kid_length,
+               creditors.c.kid_prefix, creditors.c.policy)
+        .where(creditors.c.orgnr.in_({r.creditor_orgnr for r in rows})))}
+    _refuse_duplicates(conn, rows, creditor_rows, source)
+    new_debtors, debtor_ids = _ensure_debtors(conn, rows)
+    first_seq = _reserve_sequence(conn, len(rows))
+    claim_rows = []
+    for offset, row in enumerate(rows):
+        seq = first_seq + offset
+        creditor = creditor_rows[row.creditor_orgnr]
+        scheme = KidScheme(mod=creditor.kid_mod, length=creditor.kid_length,
+                           prefix=creditor.kid_prefix)
+        policy = policy_from_json(creditor.policy)
+        first_delay = policy.steps[0].delay_days if policy.steps else 0
+        claim_rows.append({
+            "ref": f"K-{seq:07d}", "creditor_id": creditor.id,
+            "debtor_id": debtor_ids[debtor_identity(row)],
+            "invoice_number": row.invoice_number, "invoice_date": row.invoice_date,
+            "due_date": row.due_date, "original_principal_ore": to_ore(row.amount),
+            "currency": row.currency, "kid": row.kid or kid_for_claim(scheme, seq),
+            "description": row.description, "imported_on": as_of, "status": "open",
+            "stage": "invoiced", "step_index": 0, "fee_letters": 0,
+            "next_action_on": row.due_date + timedelta(days=first_delay) if policy.steps else None,
+            "approved": False, "instalments": 0, "principal_ore": to_ore(row.amount),
+            "interest_ore": 0, "costs_ore": 0, "interest_through": row.due_date,
+            "recovery_costs_ore": 0, "compensation_ore": 0, "version": 0,
+        })
+    conn.execute(insert(claims), claim_rows)
+    _post_principal(conn, rows, creditor_rows)
+    return ImportResult(claims=len(rows), creditors_created=new_creditors,
+                        debtors_created=new_debtors)
+
+
+def _ensure_creditors(conn: Connection, rows: Sequence[ClaimRow]) -> int:
+    wanted = {r.creditor_orgnr: r.creditor_name for r in rows}
+    existing = set(conn.execute(select(creditors.c.orgnr)
+                                .where(creditors.c.orgnr.in_(wanted))).scalars())
+    new = [{"orgnr": o, "name": n, "address": "", "postcode": "", "city": "",
+            "account_number": "", "kid_mod": 10, "kid_length": 10, "kid_prefix": "",
+            "vat_deductible": True, "commission_pct": "0",
+            "allocation_order": "costs,interest,principal", "policy": None, "channels": None,
+            "email": ""} for o, n in wanted.items() if o not in existing]
+    if new:
+        conn.execute(insert(creditors), new)
+    return len(new)
+
+
+def _refuse_duplicates(conn: Connection, rows: Sequence[ClaimRow], creditor_rows: dict,
+                       source: str) -> None:
+    problems = []
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row.creditor_orgnr, row.invoice_number)
+        if key in seen:
+            problems.append(f"{source}, rad {row.line}, kolonne invoice_number: faktura "
+                            f"{row.invoice_number} for {row.creditor_orgnr} står også på rad {seen[key]}")
+        seen[key] = row.line
+    pairs = [(creditor_rows[o].id, n) for o, n in seen]
+    existing = set()
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start:start + 500]
+        existing |= set(conn.execute(
+            select(claims.c.creditor_id, claims.c.invoice_number)
+            .where(tuple_(claims.c.creditor_id, claims.c.invoice_number).in_(chunk))).tuples())
+    by_id = {c.id: o for o, c in creditor_rows.items()}
+    for creditor_id, invoice in sorted(existing):
+        line = seen[(by_id[creditor_id], invoice)]
+        problems.append(f"{source}, rad {line}, kolonne invoice_number: faktura {invoice} for "
+                        f"{by_id[creditor_id]} er allerede importert")
+    provided = {r.kid: r.line for r in rows if r.kid}
+    if provided:
+        taken = set(conn.execute(select(claims.c.kid).where(claims.c.kid.in_(provided))).scalars())
+        problems += [f"{source}, rad {provided[k]}, kolonne kid: KID {k} er allerede i bruk"
+                     for k in sorted(taken)]
+    if problems:
+        raise ImportRejected(source, problems)
+
+
+def _ensure_debtors(conn: Connection, rows: Sequence[ClaimRow]) -> tuple[int, dict[str, int]]:
+    wanted: dict[str, ClaimRow] = {}
+    for row in rows:
+        wanted.setdefault(debtor_identity(row), row)
+    ids: dict[str, int] = {}
+    keys = list(wanted)
+    for start in range(0, len(keys), 1000):
+        ids.update(conn.execute(select(debtors.c.identity_key, debtors.c.id)
+                                .where(debtors.c.identity_key.in_(keys[start:start + 1000]))
+                                ).all())
+    new = [{
+        "kind": r.debtor_kind, "name": r.debtor_name, "national_id": r.debtor_id,
+        "address": r.debtor_address, "postcode": r.debtor_postcode, "city": r.debtor_city,
+        "country": r.debtor_country, "email": r.debtor_email,
+        "email_consent": bool(r.debtor_email), "phone": r.debtor_phone,
+        "language": "nb" if r.debtor_country == "NO" else "en", "address_bad": False,
+        "identity_key": key,
+    } for key, r in wanted.items() if key not in ids]
+    if new:
+        conn.execute(insert(debtors), new)
+        created = [n["identity_key"] for n in new]
+        for start in range(0, len(created), 1000):
+            ids.update(conn.execute(select(debtors.c.identity_key, debtors.c.id)
+                                    .where(debtors.c.identity_key.in_(created[start:start + 1000]))
+                                    ).all())
+    return len(new), ids
+
+
+def _reserve_sequence(conn: Connection, count: int) -> int:
+    """Reserve ``count`` numbers of the agency-wide claim sequence (case refs and KIDs)."""
+    current = conn.execute(select(settings.c.value).where(settings.c.key == "claim_sequence")
+                           .with_for_update()).scalar()
+    if current is None:
+        conn.execute(insert(settings).values(key="claim_sequence", value=str(count + 1)))
+        return 1
+    conn.execute(update(settings).where(settings.c.key == "claim_sequence")
+                 .values(value=str(int(current) + count)))
+    return int(current)
+
+
+def _post_principal(conn: Connection, rows: Sequence[ClaimRow], creditor_rows: dict) -> None:
+    """The first posting of every claim: its principal (hovedstol) from the invoice."""
+    from krav.db.tables import postings
+
+    ids = {}
+    pairs = [(creditor_rows[r.creditor_orgnr].id, r.invoice_number) for r in rows]
+    for start in range(0, len(pairs), 500):
+        ids.update({(c, n): i for c, n, i in conn.execute(
+            select(claims.c.creditor_id, claims.c.invoice_number, claims.c.id)
+            .where(tuple_(claims.c.creditor_id, claims.c.invoice_number)
+                   .in_(pairs[start:start + 500]))).tuples()})
+    conn.execute(insert(postings), [{
+        "claim_id": ids[(creditor_rows[r.creditor_orgnr].id, r.invoice_number)],
+        "on": r.invoice_date, "kind": "principal", "component": "principal",
+        "amount_ore": to_ore(r.amount), "rule": "principal",
+        "reference": f"Faktura {r.invoice_number} forfalt {r.due_date.isoformat()}",
+        "inputs": {"invoice_number": r.invoice_number, "due": r.due_date.isoformat()},
+        "payment_id": None, "reverses_id": None, "key": "principal",
+    } for r in rows])

@@ -1,0 +1,73 @@
+"""Allocation of a payment over what a claim owes (dekningsrekkefølge, law-no.md § 5).
+
+No statute fixes the order for ordinary invoices: the debtor may designate what a payment covers
+(the creditor must honour it), otherwise the creditor chooses. krav's default is the market's:
+costs → interest → principal, a per-creditor setting. Pure functions; no rounding happens here
+because every input is already whole øre.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from krav.kernel.errors import InvalidInput
+from krav.ledger.model import DEFAULT_ORDER, GROUPS
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """How one payment was split: ``parts`` per component (positive amounts), and the rest."""
+
+    parts: dict[str, Decimal]
+    overpaid: Decimal
+    order: tuple[str, ...]
+
+    @property
+    def covered(self) -> Decimal:
+        return sum(self.parts.values(), ZERO)
+
+
+def parse_order(text: str) -> tuple[str, ...]:
+    """A creditor's order setting, e.g. ``"costs,interest,principal"``; every group exactly once."""
+    order = tuple(part.strip() for part in text.split(",") if part.strip())
+    if sorted(order) != sorted(DEFAULT_ORDER):
+        raise InvalidInput(f"ugyldig dekningsrekkefølge {text!r}",
+                           allowed="costs, interest og principal, hver én gang")
+    return order
+
+
+def effective_order(order: Sequence[str], designation: str | None) -> tuple[str, ...]:
+    """The debtor's designation goes first; the creditor's order covers what is left."""
+    if designation is None:
+        return tuple(order)
+    if designation not in GROUPS:
+        raise InvalidInput(f"ukjent øremerking {designation!r}", allowed=", ".join(GROUPS))
+    return (designation, *(g for g in order if g != designation))
+
+
+def allocate(amount: Decimal, balances: Mapping[str, Decimal], *,
+             order: Sequence[str] = DEFAULT_ORDER, designation: str | None = None) -> Allocation:
+    """Split ``amount`` over the positive ``balances`` in ``order``; what is left is overpaid.
+
+    Invariant (tested with hypothesis): ``covered + overpaid == amount`` — no øre is created or lost.
+    """
+    if amount < 0:
+        raise ValueError("allocate takes a non-negative amount; reversals undo postings")
+    remaining = amount
+    parts: dict[str, Decimal] = {}
+    final_order = effective_order(order, designation)
+    for group in final_order:
+        for component in GROUPS[group]:
+            owed = balances.get(component, ZERO)
+            if remaining <= 0:
+                break
+            if owed <= 0:
+                continue
+            take = min(owed, remaining)
+            parts[component] = take
+            remaining -= take
+    return Allocation(parts=parts, overpaid=remaining, order=final_order)
