@@ -1,0 +1,202 @@
+"""The law book: every legal quantity as dated values, asked "what is in force on this day?".
+
+A quantity is keyed in one of three ways (``keyed_by`` in its file):
+
+- ``date`` — the value in force on the day asked (the usual case: inkassosats, interest rate);
+- ``due_date`` — the value for a *claim due on* the day asked (fee fractions, salær tables:
+  the 2020-10-01 reform applies by the claim's due date, not by the day of the letter);
+- ``regime`` — one value per act (``inkl1988`` / ``inkl2026``); the day asked picks the act.
+
+Regimes (the acts themselves) live in ``regimes/*.yaml`` with an ``in_force`` date that may be
+unset (``null``): setting it in data switches :meth:`LawBook.regime` without code changes.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from krav.kernel.dates import add_months
+from krav.kernel.errors import LawDataError
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One value of a quantity as it applies on a day, with where it comes from."""
+
+    name: str
+    value: Any
+    since: date
+    source: str
+    description: str
+    unit: str = ""
+    text: str = ""  # the value as written in the file ("1/20", "700")
+    keyed_by: str = "date"
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """One dated (or per-regime) value as read from a file."""
+
+    key: date | str
+    value: Any
+    text: str
+    source: str
+    note: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A legal quantity: one file under ``parameters/no/``."""
+
+    name: str
+    description: str
+    unit: str
+    keyed_by: str
+    values: tuple[Value, ...]
+    note: str = ""
+    expires_after_months: int | None = None
+    line: int = 0  # where ``values:`` starts in the file
+    starts: list[date] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.keyed_by != "regime":
+            self.starts.extend(v.key for v in self.values)  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Regime:
+    """An act (inkassoloven 1988 or 2026) and the day it takes effect (``None``: not yet set)."""
+
+    name: str
+    regime: str
+    description: str
+    adopted: date
+    in_force: date | None
+    source: str
+    note: str = ""
+
+
+class LawBook:
+    """All quantities and regimes of one parameter tree. Pure: no clock, no I/O after loading."""
+
+    def __init__(self, quantities: dict[str, Quantity], regimes: dict[str, Regime]) -> None:
+        self._quantities = quantities
+        self._regimes = regimes
+        self._by_id = {r.regime: r for r in regimes.values()}
+        self._in_force = sorted(
+            (r for r in regimes.values() if r.in_force is not None),
+            key=lambda r: r.in_force,  # type: ignore[arg-type, return-value]
+        )
+        self._in_force_days = [r.in_force for r in self._in_force]
+
+    def names(self) -> list[str]:
+        """Every quantity and regime name, sorted (``fees/inkassosats``, ``regimes/inkl2026`` …)."""
+        return sorted([*self._quantities, *self._regimes])
+
+    def regime(self, day: date) -> str:
+        """The act governing ``day``: the latest regime whose in-force date is on or before it."""
+        index = bisect_right(self._in_force_days, day) - 1
+        if index < 0:
+            raise LawDataError(f"ingen inkassolov er i kraft {day.isoformat()}")
+        return self._in_force[index].regime
+
+    def value(self, name: str, day: date) -> Any:
+        """The value of ``name`` in force on ``day`` (``Decimal`` for money, rates and factors)."""
+        return self.entry(name, day).value
+
+    def entry(self, name: str, day: date) -> Entry:
+        """The value of ``name`` on ``day`` with its start date, source and description."""
+        if name in self._regimes:
+            return self._regime_entry(self._regimes[name], day)
+        quantity = self._quantity(name)
+        if quantity.keyed_by == "regime":
+            regime = self.regime(day)
+            found = next((v for v in quantity.values if v.key == regime), None)
+            if found is None:
+                raise LawDataError(f"{name}: ingen verdi for regimet {regime}")
+            since = self._by_id[regime].in_force
+            return _entry(quantity, found, since)  # type: ignore[arg-type]
+        found = self._dated(quantity, day)
+        return _entry(quantity, found, found.key)  # type: ignore[arg-type]
+
+    def changes(self, name: str, first: date, last: date) -> list[Entry]:
+        """The entries of a date-keyed quantity in force on any day of ``[first, last]``, in order."""
+        quantity = self._quantity(name)
+        if quantity.keyed_by == "regime":
+            raise LawDataError(f"{name} er knyttet til regime, ikke til dato")
+        self._dated(quantity, last)  # raises for a day after an expired value
+        start = self._index(quantity, first)
+        stop = bisect_right(quantity.starts, last)
+        return [_entry(quantity, v, v.key) for v in quantity.values[start:stop]]  # type: ignore[arg-type]
+
+    def on(self, day: date) -> dict[str, Entry]:
+        """Everything in force on ``day`` (quantities with a value that day, regimes adopted by then)."""
+        result: dict[str, Entry] = {}
+        for name in self.names():
+            try:
+                result[name] = self.entry(name, day)
+            except LawDataError:
+                continue
+        return result
+
+    def quantity(self, name: str) -> Quantity:
+        """The whole quantity (all its values), e.g. to list a history."""
+        return self._quantity(name)
+
+    def regimes(self) -> list[Regime]:
+        return sorted(self._regimes.values(), key=lambda r: r.adopted)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _quantity(self, name: str) -> Quantity:
+        try:
+            return self._quantities[name]
+        except KeyError:
+            raise LawDataError(f"ukjent lovparameter {name!r}") from None
+
+    def _index(self, quantity: Quantity, day: date) -> int:
+        index = bisect_right(quantity.starts, day) - 1
+        if index < 0:
+            first = quantity.starts[0].isoformat()
+            raise LawDataError(
+                f"{quantity.name} har ingen verdi for {day.isoformat()} (første verdi gjelder fra {first})"
+            )
+        return index
+
+    def _dated(self, quantity: Quantity, day: date) -> Value:
+        index = self._index(quantity, day)
+        months = quantity.expires_after_months
+        if months is not None and index == len(quantity.values) - 1:
+            last_since = quantity.starts[-1]
+            expiry = add_months(last_since, months)
+            if day >= expiry:
+                raise LawDataError(
+                    f"{quantity.name} har ingen verdi for {day.isoformat()}: siste verdi gjelder "
+                    f"{last_since.isoformat()}–{(expiry - timedelta(days=1)).isoformat()}; "
+                    f"legg inn verdien fra {expiry.isoformat()}"
+                )
+        return quantity.values[index]
+
+    def _regime_entry(self, regime: Regime, day: date) -> Entry:
+        if day < regime.adopted:
+            raise LawDataError(f"{regime.name} er ikke vedtatt {day.isoformat()}")
+        current = self.regime(day) == regime.regime
+        since = regime.adopted
+        if current:
+            since = regime.in_force  # type: ignore[assignment]
+        elif regime.in_force is not None and regime.in_force <= day:
+            successor = self._in_force[bisect_right(self._in_force_days, day) - 1]
+            since = successor.in_force  # type: ignore[assignment]
+        status = "i kraft" if current else "ikke i kraft"
+        return Entry(regime.name, current, since, regime.source, regime.description,
+                     "regime", status, "regime", regime.note)
+
+
+def _entry(quantity: Quantity, value: Value, since: date) -> Entry:
+    return Entry(quantity.name, value.value, since, value.source, quantity.description,
+                 quantity.unit, value.text, quantity.keyed_by, value.note or quantity.note)
