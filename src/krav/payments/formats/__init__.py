@@ -1,0 +1,1 @@
+"""Bank-file parsers: pure functions from file content to :class:`BankTransaction` values."""

@@ -1,0 +1,107 @@
+"""Payments as CSV (issue 2): ``paid_on, amount, kid, invoice_number, creditor_orgnr``.
+
+UTF-8 (a BOM is allowed), a header row, comma or semicolon separated, amounts ``1234.50``. A row
+names its claim by KID or by creditor organisation number + invoice number. Optional columns:
+``payer_name, payer_account, text, designation, external_id``. Every bad row is reported (row,
+column, what is wrong) and nothing is returned when any row is bad.
+
+Identity: ``csv:<external_id>`` when the file gives one; otherwise a digest of the row's values
+and its occurrence number among identical rows, so importing the same rows again (in this or
+another file) books nothing twice, while two equal payments in one file stay two.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections import Counter
+
+from krav.kernel.dates import parse_date
+from krav.kernel.errors import InvalidInput
+from krav.kernel.ids import validate_orgnr
+from krav.kernel.money import parse_amount, to_ore
+from krav.payments.formats.common import BadBankFile, BadRows
+from krav.payments.kid import validate_kid
+from krav.payments.model import BankTransaction, ParsedFile
+
+REQUIRED = ("paid_on", "amount")
+OPTIONAL = ("kid", "invoice_number", "creditor_orgnr", "payer_name", "payer_account", "text",
+            "designation", "external_id")
+DESIGNATIONS = ("costs", "interest", "principal")
+
+
+def _reader(data: bytes, name: str) -> csv.DictReader:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadBankFile(name, f"byte {exc.start}", "filen er ikke UTF-8", "UTF-8") from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+    if missing or unknown:
+        what = (f"mangler kolonne(r) {', '.join(missing)}" if missing
+                else f"ukjent(e) kolonne(r) {', '.join(unknown)}")
+        raise BadBankFile(name, "rad 1 (overskrift)", what, ", ".join(REQUIRED + OPTIONAL))
+    reader.fieldnames = header
+    return reader
+
+
+def _cell(row: dict, column: str) -> str:
+    return (row.get(column) or "").strip()
+
+
+def _row(row: dict, where: str, seen: Counter) -> BankTransaction:
+    """One row → a transaction; :class:`InvalidInput` naming the column on the first fault."""
+    if None in row:
+        raise InvalidInput("flere celler enn kolonner", where=where)
+    paid_on = parse_date(_cell(row, "paid_on"), where=f"{where}, kolonne paid_on")
+    amount = parse_amount(_cell(row, "amount"), where=f"{where}, kolonne amount")
+    kid, invoice, orgnr = _cell(row, "kid"), _cell(row, "invoice_number"), \
+        _cell(row, "creditor_orgnr")
+    if kid and not validate_kid(kid):
+        raise InvalidInput(f"ugyldig KID {kid!r}", where=f"{where}, kolonne kid",
+                           allowed="2–25 sifre med gyldig MOD10- eller MOD11-kontrollsiffer")
+    if orgnr:
+        orgnr = validate_orgnr(orgnr, where=f"{where}, kolonne creditor_orgnr")
+    if not kid and not (invoice and orgnr):
+        raise InvalidInput("raden sier ikke hvilket krav den gjelder", where=where,
+                           allowed="kid, eller invoice_number og creditor_orgnr")
+    if len(invoice) > 50:
+        raise InvalidInput("fakturanummeret er for langt", where=f"{where}, kolonne "
+                           "invoice_number", allowed="høyst 50 tegn")
+    designation = _cell(row, "designation")
+    if designation and designation not in DESIGNATIONS:
+        raise InvalidInput(f"ukjent øremerking {designation!r}", where=f"{where}, kolonne "
+                           "designation", allowed=", ".join(DESIGNATIONS))
+    ext = _cell(row, "external_id")
+    basis = "|".join((paid_on.isoformat(), str(amount), kid, invoice, orgnr,
+                      _cell(row, "payer_account")))
+    seen[basis] += 1
+    identity = f"csv:{ext}"[:120] if ext else \
+        "csv:" + hashlib.sha256(f"{basis}|{seen[basis]}".encode()).hexdigest()[:48]
+    return BankTransaction(identity, paid_on, None, to_ore(amount), kid,
+                           _cell(row, "payer_name")[:200], _cell(row, "payer_account")[:34],
+                           _cell(row, "text")[:500], False, invoice, orgnr, "NOK", (), 0,
+                           designation)
+
+
+def parse_csv(data: bytes, *, name: str = "CSV-fil") -> ParsedFile:
+    """Parse a payments CSV; :class:`BadRows` listing every bad row, or all rows."""
+    reader = _reader(data, name)
+    out: list[BankTransaction] = []
+    problems: list[str] = []
+    seen: Counter = Counter()
+    for number, row in enumerate(reader, start=2):
+        if not any((v or "").strip() for k, v in row.items() if k is not None):
+            continue
+        try:
+            out.append(_row(row, f"rad {number}", seen)._replace(line=number))
+        except InvalidInput as exc:
+            problems.append(str(exc))
+    if problems:
+        raise BadRows(name, problems)
+    return ParsedFile("csv", out)

@@ -1,0 +1,180 @@
+"""Importing a bank file: parse, drop duplicates, match, book, allocate — one transaction.
+
+The caller owns the transaction (``with engine.begin() as conn``): a bad file raises before
+anything is written, and any later failure rolls the whole import back, so nothing is ever
+half-booked. Work is set-wise per chunk of transactions: one query finds the duplicates, a few
+find the claims, one multi-row insert books the payments, one call to the ledger allocates them.
+
+Idempotency: the file's SHA-256 is recorded in ``import_files`` (the same file again changes
+nothing and says so); each transaction's ``external_id`` is unique in ``payments`` (the same bank
+transaction in another file is counted as a duplicate and skipped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, insert, select, update
+
+from krav.db.tables import import_files, payments
+from krav.kernel.money import from_ore
+from krav.ledger.service import PaymentToAllocate, allocate_payments
+from krav.payments.formats.sniff import parse_bank_file
+from krav.payments.matching import Match, chunks, match_transactions
+from krav.payments.model import BankTransaction
+from krav.payments.reversals import book_reversals
+from krav.payments.suggest import Unmatched, suggest
+from krav.payments.tables import client_funds, payment_suggestions, unmatched_reasons
+
+CHUNK = 20_000
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``as_json`` is the ``--json`` contract."""
+
+    file: str
+    format: str
+    transactions: int = 0
+    total_ore: int = 0
+    matched: int = 0
+    unmatched: int = 0
+    duplicates: int = 0
+    reversals: int = 0
+    closed: int = 0
+    rest_notices: int = 0
+    already_imported: bool = False
+
+    def add(self, other: ImportReport) -> None:
+        for key in ("matched", "unmatched", "duplicates", "reversals", "closed", "rest_notices"):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["total"] = from_ore(data.pop("total_ore"))
+        return data
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def import_bank_file(conn: Connection, data: bytes, *, name: str, fmt: str | None, as_of: date,
+                     now: datetime) -> ImportReport:
+    """Import one bank file (format sniffed when ``fmt`` is None); see the module docstring."""
+    parsed = parse_bank_file(data, fmt=fmt, name=name)
+    txs = parsed.transactions
+    report = ImportReport(file=name, format=parsed.format, transactions=len(txs),
+                          total_ore=sum(t.amount_ore for t in txs))
+    sha = file_digest(data)
+    if conn.execute(select(import_files.c.id).where(import_files.c.sha256 == sha)).first():
+        report.already_imported, report.duplicates = True, len(txs)
+        return report
+    file_id = conn.execute(insert(import_files).values(
+        sha256=sha, name=name[-300:], format=parsed.format, imported_at=now,
+        transactions=len(txs))).inserted_primary_key[0]
+    report.add(book_transactions(conn, txs, source=parsed.format, file_id=file_id, as_of=as_of))
+    return report
+
+
+def book_transactions(conn: Connection, txs: Sequence[BankTransaction], *, source: str,
+                      file_id: int | None, as_of: date) -> ImportReport:
+    """Book ``txs`` that are not yet booked; the client-funds account receives their sum."""
+    report = ImportReport(file="", format=source)
+    seen: set[str] = set()
+    reversals: list[tuple[int, BankTransaction]] = []
+    booked_ore = 0
+    for chunk in chunks(txs, CHUNK):
+        fresh = _fresh(conn, chunk, seen)
+        report.duplicates += len(chunk) - len(fresh)
+        if not fresh:
+            continue
+        booked_ore += sum(t.amount_ore for t in fresh)
+        matches = match_transactions(conn, fresh)
+        ids = _insert_payments(conn, fresh, matches, source, file_id)
+        reversals += [(pid, t) for pid, t in zip(ids, fresh, strict=True) if t.reversal]
+        _allocate(conn, ids, fresh, matches, as_of, report)
+        _queue(conn, ids, fresh, matches, as_of, report)
+    if reversals:
+        report.reversals, unmatched = book_reversals(conn, reversals, as_of=as_of)
+        report.unmatched += unmatched
+    if booked_ore and file_id is not None:
+        conn.execute(insert(client_funds).values(
+            on=as_of, kind="bank_file", amount_ore=booked_ore, file_id=file_id,
+            text=f"bankfil {file_id}"))
+    return report
+
+
+def _fresh(conn: Connection, chunk: Sequence[BankTransaction], seen: set[str]
+           ) -> list[BankTransaction]:
+    """The transactions of ``chunk`` booked neither before nor earlier in this file."""
+    wanted = [t.external_id for t in chunk]
+    known = set(conn.execute(select(payments.c.external_id)
+                             .where(payments.c.external_id.in_(wanted))).scalars())
+    fresh = []
+    for t in chunk:
+        if t.external_id in known or t.external_id in seen:
+            continue
+        seen.add(t.external_id)
+        fresh.append(t)
+    return fresh
+
+
+def _insert_payments(conn: Connection, txs: Sequence[BankTransaction], matches: Sequence[Match],
+                     source: str, file_id: int | None) -> list[int]:
+    rows = [{
+        "source": source, "file_id": file_id, "external_id": t.external_id, "paid_on": t.paid_on,
+        "booked_on": t.booked_on, "amount_ore": t.amount_ore, "kid": t.kid[:25] or None,
+        "invoice_number": t.invoice_number or None, "creditor_orgnr": t.creditor_orgnr or None,
+        "payer_name": t.payer_name or None, "payer_account": t.payer_account or None,
+        "text": t.text or None,
+        "claim_id": None if t.reversal else m.claim_id,
+        "status": "reversal" if t.reversal else ("matched" if m.claim_id else "unmatched"),
+        "designation": t.designation or None,
+    } for t, m in zip(txs, matches, strict=True)]
+    result = conn.execute(insert(payments).returning(payments.c.id, sort_by_parameter_order=True),
+                          rows)
+    return [row[0] for row in result]
+
+
+def _allocate(conn: Connection, ids: Sequence[int], txs: Sequence[BankTransaction],
+              matches: Sequence[Match], as_of: date, report: ImportReport) -> None:
+    items = [PaymentToAllocate(payment_id=pid, claim_id=m.claim_id, amount=t.amount,
+                               paid_on=t.paid_on, designation=t.designation or None)
+             for pid, t, m in zip(ids, txs, matches, strict=True)
+             if m.claim_id is not None and not t.reversal]
+    if not items:
+        return
+    summary = allocate_payments(conn, items, as_of=as_of)
+    report.matched += len(items)
+    report.closed += summary.closed
+    report.rest_notices += summary.rest_notices
+
+
+def _queue(conn: Connection, ids: Sequence[int], txs: Sequence[BankTransaction],
+           matches: Sequence[Match], as_of: date, report: ImportReport) -> None:
+    """Put what could not be matched in the unmatched queue, with suggestions."""
+    queued = [(pid, t, m) for pid, t, m in zip(ids, txs, matches, strict=True)
+              if m.claim_id is None and not t.reversal]
+    if not queued:
+        return
+    report.unmatched += len(queued)
+    conn.execute(insert(unmatched_reasons), [
+        {"payment_id": pid, "reason": (m.reason or "ikke identifisert")[:200], "queued_on": as_of}
+        for pid, t, m in queued])
+    rows = suggest(conn, [Unmatched(pid, t.amount_ore, t.payer_name, t.payer_account,
+                                    tuple(m.candidates)) for pid, t, m in queued])
+    if rows:
+        conn.execute(insert(payment_suggestions), rows)
+
+
+def set_status(conn: Connection, payment_id: int, status: str) -> None:
+    conn.execute(update(payments).where(payments.c.id == payment_id).values(status=status))
+
+
+def total_of(txs: Sequence[BankTransaction]) -> Decimal:
+    return from_ore(sum(t.amount_ore for t in txs))
