@@ -180,7 +180,7 @@ def _check_steps(policy: Policy, limits: _Limits) -> None:
     if fee_steps > limits.max_fee_letters:
         limits.problems.append(
             f"policyen har {fee_steps} brev med gebyr før betalingsoppfordringen; høyst "
-            f"{limits.max_fee_letters} er tillatt (inkassoforskriften § 1-2 annet ledd)")
+            f"{limits.max_fee_letters} er tillatt (inkassoforskriften § 1-3 første ledd)")
 
 
 def _check_collection(policy: Policy, limits: _Limits) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from krav.cases.model import ClaimState
 from krav.cases.policy import LetterStep, Policy
 from krav.kernel.dates import add_months, next_business_day_on_or_after
+from krav.kernel.money import round_half_up
 from krav.law import rules
 from krav.ledger.model import Posting
 
@@ -50,11 +51,34 @@ class ClaimPlan:
         return self.after != self.before
 
 
-@dataclass(frozen=True)
+@dataclass
 class PlanContext:
+    """What every claim in a run shares; memoises rule results that repeat across claims."""
+
     book: Any
     as_of: date
     policies: dict[int, Policy]  # by creditor id
+    _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+
+    def letter_fee(self, *, kind: str, due: date, sent_on: date, sender: str) -> Any:
+        key = ("fee", kind, due, sent_on, sender)
+        if key not in self._memo:
+            self._memo[key] = rules.letter_fee(self.book, kind=kind, due=due, sent_on=sent_on,
+                                               sender=sender)
+        return self._memo[key]
+
+    def interest(self, *, principal: Decimal, start: date, end: date) -> tuple[Decimal, Any]:
+        """Interest on ``principal`` for days start+1 … end: (amount, result per krone).
+
+        The exact interest is linear in the principal, so the per-krone result of
+        ``rules.interest`` is computed once per period and scaled; the exact product is rounded
+        half-up to øre once (FRL § 3, krav's convention in law-no.md § 3).
+        """
+        key = ("interest", start, end)
+        if key not in self._memo:
+            self._memo[key] = rules.interest(self.book, principal=Decimal(1), start=start, end=end)
+        per_krone = self._memo[key]
+        return round_half_up(per_krone.exact * principal), per_krone
 
 
 def after_deadline(deadline: date, delay_days: int) -> date:
@@ -68,7 +92,7 @@ def after_deadline(deadline: date, delay_days: int) -> date:
 
 def plan_claim(state: ClaimState, ctx: PlanContext) -> ClaimPlan:
     """Plan every step of ``state`` due on or before ``ctx.as_of`` (at most one per stage)."""
-    plan = ClaimPlan(before=state, after=state)
+    plan = ClaimPlan(before=state, after=state.copy())
     policy = ctx.policies[state.creditor_id]
     for _ in range(8):  # a claim moves through at most a handful of stages in one run
         current = plan.after
@@ -101,21 +125,21 @@ def _crystallise_interest(plan: ClaimPlan, ctx: PlanContext, until: date) -> Non
     state = plan.after
     if until <= state.interest_through or state.principal <= 0:
         return
-    result = rules.interest(ctx.book, principal=state.principal, start=state.interest_through,
-                            end=until)
+    amount, result = ctx.interest(principal=state.principal, start=state.interest_through,
+                                  end=until)
     plan.after = state.evolve(interest_through=until)
-    if result.amount <= 0:
+    if amount <= 0:
         return
     first = result.periods[0].first if result.periods else until
     plan.postings.append(Posting(
-        claim_id=state.id, on=until, kind="interest", component="interest", amount=result.amount,
+        claim_id=state.id, on=until, kind="interest", component="interest", amount=amount,
         rule="FRL-3-forsinkelsesrente", key=f"interest:{until.isoformat()}",
         reference="forsinkelsesrenteloven § 3 første ledd",
         inputs={"principal": str(state.principal), "from": first.isoformat(),
                 "through": until.isoformat(), "days": str(result.days),
                 "rates": ",".join(str(p.rate) for p in result.periods)},
     ))
-    plan.after = plan.after.evolve(interest=plan.after.interest + result.amount)
+    plan.after = plan.after.evolve(interest=plan.after.interest + amount)
 
 
 def _charge_cost(plan: ClaimPlan, *, component: str, charge: Any, on: date, key: str,
@@ -165,8 +189,8 @@ def _send_pre_collection_letter(plan: ClaimPlan, step: LetterStep, ctx: PlanCont
     fee = ZERO
     max_fees = int(ctx.book.value("rules/max_fee_letters_before_demand", sent_on))
     if step.fee and plan.after.fee_letters < max_fees:
-        charge = rules.letter_fee(ctx.book, kind=step.kind, due=state.due_date, sent_on=sent_on,
-                                  sender=step.sender)
+        charge = ctx.letter_fee(kind=step.kind, due=state.due_date, sent_on=sent_on,
+                                sender=step.sender)
         if charge.amount > 0:
             fee = _charge_cost(plan, component=f"{step.kind}_fee", charge=charge, on=sent_on,
                                key=f"fee:{key}", extra={"sender": step.sender})
@@ -209,8 +233,8 @@ def _send_payment_demand(plan: ClaimPlan, policy: Policy, ctx: PlanContext) -> N
     deadline = sent_on + timedelta(days=policy.demand_deadline_days)
     _crystallise_interest(plan, ctx, sent_on)
     _claim_compensation(plan, policy, ctx)
-    charge = rules.letter_fee(ctx.book, kind="payment_demand", due=state.due_date,
-                              sent_on=sent_on, sender="agency")
+    charge = ctx.letter_fee(kind="payment_demand", due=state.due_date, sent_on=sent_on,
+                            sender="agency")
     fee = ZERO
     if charge.amount > 0:
         fee = _charge_cost(plan, component="payment_demand_fee", charge=charge, on=sent_on,
@@ -249,7 +273,9 @@ def _charge_salaer(plan: ClaimPlan, ctx: PlanContext, *, level: str) -> None:
         tung_after = int(ctx.book.value("rules/salaer_tung_after_days", ctx.as_of))
         plan.after = plan.after.evolve(
             stage="salaer_lett",
-            next_action_on=state.demand_deadline + timedelta(days=tung_after + 1))
+            # "exceeded by more than 28 days" counts from the day a weekend/holiday deadline
+            # moves to: a payment then is still in time (law-no.md § 8)
+            next_action_on=after_deadline(state.demand_deadline, tung_after + 1))
     else:
         plan.after = plan.after.evolve(stage="legal_ready", next_action_on=None)
     plan.events.append((f"salaer_{level}", {"amount": str(charge.amount)}))
