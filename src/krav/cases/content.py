@@ -8,6 +8,7 @@ is the contract with the letters context (templates read it); amounts are "1234.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
@@ -57,18 +58,16 @@ def balances_by_component(conn: Connection, claim_ids: Iterable[int]) -> dict[in
     """Per claim and component the posted balance, plus ``paid`` (payments as a positive sum)."""
     ids = sorted(set(claim_ids))
     result: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    if not ids:
-        return result
-    rows = conn.execute(
-        select(postings.c.claim_id, postings.c.component,
-               (postings.c.kind == "payment").label("is_payment"),
-               func.sum(postings.c.amount_ore))
-        .where(postings.c.claim_id.between(ids[0], ids[-1]))
-        .group_by(postings.c.claim_id, postings.c.component, postings.c.kind == "payment"))
-    wanted = set(ids)
+    rows = []
+    for start in range(0, len(ids), 2000):
+        rows += conn.execute(
+            select(postings.c.claim_id, postings.c.component,
+                   (postings.c.kind == "payment").label("is_payment"),
+                   func.sum(postings.c.amount_ore))
+            .where(postings.c.claim_id.in_(ids[start:start + 2000]))
+            .group_by(postings.c.claim_id, postings.c.component, postings.c.kind == "payment")
+        ).all()
     for claim_id, component, is_payment, total in rows:
-        if claim_id not in wanted:
-            continue
         bucket = result[claim_id]
         amount = from_ore(total or 0)
         bucket[component] = bucket.get(component, ZERO) + amount
@@ -77,6 +76,7 @@ def balances_by_component(conn: Connection, claim_ids: Iterable[int]) -> dict[in
     return result
 
 
+@lru_cache(maxsize=4096)
 def rate_on(book: Any, day: date) -> Decimal:
     """The forsinkelsesrente in force on ``day`` (per cent a year)."""
     result = rules.interest(book, principal=Decimal("100"), start=day - timedelta(days=1), end=day)
@@ -95,9 +95,10 @@ def build_content(*, kind: str, sender: str, sent_on: date, deadline: date | Non
     lines = [{"label": labels["principal"], "amount": fmt(principal),
               "basis": f"Faktura {claim['invoice_number']}", "rule": "principal"}]
     due: date = claim["due_date"]
+    rate = rate_on(book, sent_on)
     if interest:
         lines.append({"label": labels["interest"], "amount": fmt(interest),
-                      "basis": f"forsinkelsesrenteloven § 3, {rate_on(book, sent_on)} % per år "
+                      "basis": f"forsinkelsesrenteloven § 3, {rate} % per år "
                                f"fra {(due + timedelta(days=1)).strftime('%d.%m.%Y')}",
                       "rule": "FRL-3-forsinkelsesrente"})
     fees = ZERO
@@ -124,7 +125,7 @@ def build_content(*, kind: str, sender: str, sent_on: date, deadline: date | Non
                    "country": claim.get("d_country") or "NO"},
         "amounts": {"principal": fmt(principal), "interest": fmt(interest), "fees": fmt(fees),
                     "paid": fmt(paid), "total": fmt(total)},
-        "interest": {"rate": str(rate_on(book, sent_on)),
+        "interest": {"rate": str(rate),
                      "from": (due + timedelta(days=1)).isoformat(),
                      "through": sent_on.isoformat()},
         "fee": fmt(fee),

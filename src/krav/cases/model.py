@@ -9,7 +9,8 @@ time-barred). Stages while open, in order: ``invoiced`` → ``reminder`` → ``c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from copy import copy
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -22,9 +23,13 @@ CLOSE_REASONS = ("paid", "withdrawn", "written_off", "time_barred")
 DEBTOR_KINDS = ("consumer", "business")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ClaimState:
-    """What the planner needs to decide a claim's next step; amounts in kroner."""
+    """What the planner needs to decide a claim's next step; amounts in kroner.
+
+    The planner works on its own copy (``plan.after``) and changes it in place; ``evolve`` returns
+    that same copy updated, which keeps the hot path free of object churn.
+    """
 
     id: int
     ref: str
@@ -52,7 +57,12 @@ class ClaimState:
     version: int
 
     def evolve(self, **changes: object) -> ClaimState:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        for name, value in changes.items():
+            setattr(self, name, value)
+        return self
+
+    def copy(self) -> ClaimState:
+        return copy(self)
 
     @property
     def total(self) -> Decimal:

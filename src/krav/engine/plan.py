@@ -207,7 +207,6 @@ def _send_pre_collection_letter(plan: ClaimPlan, step: LetterStep, ctx: PlanCont
         or policy.collection else None)
     if index >= len(policy.steps) and not policy.collection:
         plan.after = plan.after.evolve(stage="letters_done")
-    plan.events.append(("letter_planned", {"kind": step.kind, "deadline": deadline.isoformat()}))
 
 
 def _transfer_or_hold(plan: ClaimPlan, policy: Policy, ctx: PlanContext) -> None:
@@ -247,8 +246,6 @@ def _send_payment_demand(plan: ClaimPlan, policy: Policy, ctx: PlanContext) -> N
         stage="payment_demand", demand_sent_on=sent_on, demand_deadline=deadline,
         last_deadline=deadline, legal_deadline=add_months(sent_on, months),
         next_action_on=after_deadline(deadline, 1))
-    plan.events.append(("letter_planned", {"kind": "payment_demand",
-                                           "deadline": deadline.isoformat()}))
 
 
 def _charge_salaer(plan: ClaimPlan, ctx: PlanContext, *, level: str) -> None:

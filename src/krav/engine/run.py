@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
@@ -75,8 +76,11 @@ _MONEY = {"principal_ore": "principal", "interest_ore": "interest", "costs_ore":
           "recovery_costs_ore": "recovery_costs", "compensation_ore": "compensation"}
 
 
+_STATE_FIELDS = set(ClaimState.__dataclass_fields__)
+
+
 def state_from_row(row: RowMapping) -> ClaimState:
-    values = {k: v for k, v in row.items() if k not in _MONEY}
+    values = {k: v for k, v in row.items() if k in _STATE_FIELDS}
     values.update({name: from_ore(row[col]) for col, name in _MONEY.items()})
     return ClaimState(**values)
 
@@ -86,7 +90,10 @@ def _due_filter(as_of: date):  # type: ignore[no-untyped-def]
 
 
 def _due_batch(conn: Connection, as_of: date, after_id: int, size: int) -> list[RowMapping]:
-    query = (select(*_STATE_COLUMNS)
+    """One batch of due claims with everything the planner and the letters need (one query)."""
+    content_columns = [c for c in claim_rows_query().selected_columns
+                       if c.key not in {col.key for col in _STATE_COLUMNS}]
+    query = (select(*_STATE_COLUMNS, claims.c.original_principal_ore, *content_columns)
              .join(debtors, debtors.c.id == claims.c.debtor_id)
              .join(creditors, creditors.c.id == claims.c.creditor_id)
              .where(_due_filter(as_of), claims.c.id > after_id)
@@ -123,7 +130,7 @@ def run_nightly(engine: Engine, *, as_of: date, dry_run: bool = False,
             if dry_run:
                 summary.plans.extend(_describe(p) for p in plans if p.changed)
             else:
-                _apply(conn, plans, ctx, agency)
+                _apply(conn, plans, ctx, agency, {row["id"]: row for row in rows})
         done += len(rows)
         if progress:
             progress(done, summary.claims_due)
@@ -158,9 +165,12 @@ def _describe(plan: ClaimPlan) -> dict[str, Any]:
     }
 
 
-def _apply(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext, agency: Agency) -> None:
+def _apply(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext, agency: Agency,
+           rows: dict[int, RowMapping]) -> None:
     """Write one batch: postings, claim state (version-checked), letters with content, events."""
     changed = [p for p in plans if p.changed]
+    with_letters = [p for p in changed if p.letters]
+    letter_rows = _letter_rows(conn, with_letters, ctx, agency, rows) if with_letters else []
     posting_rows = [{
         "claim_id": p.claim_id, "on": p.on, "kind": p.kind, "component": p.component,
         "amount_ore": to_ore(p.amount), "rule": p.rule, "reference": p.reference,
@@ -169,9 +179,8 @@ def _apply(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext, agency: A
     if posting_rows:
         conn.execute(insert(postings), posting_rows)
     _update_claims(conn, changed)
-    with_letters = [p for p in changed if p.letters]
-    if with_letters:
-        _insert_letters(conn, with_letters, ctx, agency)
+    if letter_rows:
+        conn.execute(insert(letters), letter_rows)
     event_rows = [{"claim_id": plan.before.id, "on": ctx.as_of, "kind": kind, "detail": detail,
                    "actor": "nightly"} for plan in changed for kind, detail in plan.events]
     if event_rows:
@@ -214,19 +223,41 @@ def _update_claims(conn: Connection, plans: list[ClaimPlan]) -> None:
             "partiet er rullet tilbake — kjør igjen")
 
 
-def _insert_letters(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext,
-                    agency: Agency) -> None:
-    ids = [p.before.id for p in plans]
-    rows = {r["id"]: r for r in conn.execute(
-        claim_rows_query().where(claims.c.id.between(min(ids), max(ids)))).mappings()}
-    balances = balances_by_component(conn, ids)
+def _balances_before_plan(conn: Connection, plans: list[ClaimPlan],
+                          rows: dict[int, RowMapping]) -> dict[int, dict[str, Decimal]]:
+    """Per-component balances before this run's postings.
+
+    A claim that has only its principal (no costs, no interest, nothing paid: most claims getting
+    their first letter) needs no query; the others are read from the ledger in one statement.
+    """
+    result: dict[int, dict[str, Decimal]] = {}
+    need = []
+    for plan in plans:
+        b = plan.before
+        row = rows[b.id]
+        if b.costs or b.interest or b.compensation or \
+                row["principal_ore"] != row["original_principal_ore"]:
+            need.append(b.id)
+        else:
+            result[b.id] = {"principal": b.principal}
+    for start in range(0, len(need), 2000):
+        result.update(balances_by_component(conn, need[start:start + 2000]))
+    return result
+
+
+def _letter_rows(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext, agency: Agency,
+                 rows: dict[int, RowMapping]) -> list[dict[str, Any]]:
+    before = _balances_before_plan(conn, plans, rows)
     letter_rows = []
     for plan in plans:
         row = rows[plan.before.id]
+        balances = dict(before.get(plan.before.id, {}))
+        for posting in plan.postings:
+            balances[posting.component] = balances.get(posting.component, Decimal(0)) + posting.amount
         for letter in plan.letters:
             content = build_content(
                 kind=letter.kind, sender=letter.sender, sent_on=letter.sent_on,
-                deadline=letter.deadline, claim=row, balances=balances.get(plan.before.id, {}),
+                deadline=letter.deadline, claim=row, balances=balances,
                 agency=agency, book=ctx.book, enforcement_notice=letter.enforcement_notice,
                 fee=letter.fee)
             letter_rows.append({
@@ -235,4 +266,4 @@ def _insert_letters(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext,
                 "fee_ore": to_ore(letter.fee), "language": content["language"],
                 "content": content, "status": "pending", "attempts": 0,
             })
-    conn.execute(insert(letters), letter_rows)
+    return letter_rows

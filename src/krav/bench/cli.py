@@ -1,0 +1,50 @@
+"""``krav bench nightly``: the nightly run's benchmark (letters and payments add their own)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import text
+
+from krav.bench.nightly import bench_nightly
+from krav.cli.apps import bench_app
+from krav.cli.common import DbOption, JsonOption, console, print_json, today
+from krav.db.engine import make_engine
+from krav.db.tables import metadata
+from krav.kernel.errors import UnableToProceed
+
+
+@bench_app.command("nightly")
+def nightly(
+    claims: Annotated[int, typer.Option("--claims", help="antall åpne krav")] = 200_000,
+    due: Annotated[int, typer.Option("--due", help="antall med steg som forfaller")] = 10_000,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Build N open claims (M due) in an empty database and time one nightly run."""
+    if due > claims or claims <= 0 or due < 0:
+        raise UnableToProceed("--due må være mellom 0 og --claims, og --claims positivt")
+    with tempfile.TemporaryDirectory() as tmp:
+        url = db or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        engine = make_engine(url)
+        _empty(engine)
+        result = bench_nightly(engine, claims_count=claims, due=due, as_of=today())
+        engine.dispose()
+    if as_json:
+        print_json(result)
+    else:
+        console.print(result)
+
+
+def _empty(engine) -> None:  # type: ignore[no-untyped-def]
+    """The benchmark needs an empty book: drop and recreate krav's tables."""
+    from krav.db.engine import load_all_tables
+
+    load_all_tables()
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("SET client_min_messages TO WARNING"))
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
