@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -127,3 +128,51 @@ def pause(ref: str, reason: ReasonOption, on: OnOption = None, db: DbOption = No
     with engine.begin() as conn:
         service.pause(conn, ref, on=day_option(on, "--on"), until=None, reason=reason)
     console.print(f"{ref}: satt på pause")
+
+
+creditor_app = typer.Typer(help="Oppdragsgivere: policy og avtaler.", no_args_is_help=True)
+app.add_typer(creditor_app, name="creditor")
+
+
+@creditor_app.command("list")
+def creditor_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List creditors with their policies."""
+    from krav.cases.creditors import list_creditors
+
+    engine = open_db(db)
+    with engine.connect() as conn:
+        rows = list_creditors(conn)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Oppdragsgivere")
+    for column in ("Org.nr", "Navn", "Dekningsrekkefølge", "Brev før inkasso", "Godkjenning"):
+        table.add_column(column)
+    for r in rows:
+        steps = ", ".join(s["kind"] for s in r["policy"]["steps"])
+        table.add_row(r["orgnr"], r["name"], r["allocation_order"], steps,
+                      "ja" if r["policy"]["approval_required"] else "nei")
+    console.print(table)
+
+
+@creditor_app.command("set-policy")
+def creditor_set_policy(orgnr: str, file: Path, db: DbOption = None, on: OnOption = None) -> None:
+    """Set a creditor's dunning policy from a JSON file; an illegal policy is refused."""
+    from krav.cases.creditors import read_policy_file, set_policy
+
+    engine = open_db(db)
+    with engine.begin() as conn:
+        set_policy(conn, orgnr, read_policy_file(file), on=day_option(on, "--on"),
+                   where=str(file))
+    console.print(f"{orgnr}: policy lagret")
+
+
+@creditor_app.command("set-order")
+def creditor_set_order(orgnr: str, order: str, db: DbOption = None) -> None:
+    """Set the payment order, e.g. costs,interest,principal."""
+    from krav.cases.creditors import set_allocation_order
+
+    engine = open_db(db)
+    with engine.begin() as conn:
+        set_allocation_order(conn, orgnr, order)
+    console.print(f"{orgnr}: dekningsrekkefølge {order}")
