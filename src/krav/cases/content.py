@@ -61,13 +61,13 @@ def balances_by_component(conn: Connection, claim_ids: Iterable[int]) -> dict[in
     rows = []
     for start in range(0, len(ids), 2000):
         rows += conn.execute(
-            select(postings.c.claim_id, postings.c.component,
-                   (postings.c.kind == "payment").label("is_payment"),
+            select(postings.c.claim_id, postings.c.component, postings.c.kind,
                    func.sum(postings.c.amount_ore))
             .where(postings.c.claim_id.in_(ids[start:start + 2000]))
-            .group_by(postings.c.claim_id, postings.c.component, postings.c.kind == "payment")
+            .group_by(postings.c.claim_id, postings.c.component, postings.c.kind)
         ).all()
-    for claim_id, component, is_payment, total in rows:
+    for claim_id, component, kind, total in rows:
+        is_payment = kind == "payment"
         bucket = result[claim_id]
         amount = from_ore(total or 0)
         bucket[component] = bucket.get(component, ZERO) + amount

@@ -85,7 +85,8 @@ def _payments_of_the_day(engine: Engine, day: date, rng: random.Random) -> int:
         open_claims = conn.execute(
             select(claims.c.id, claims.c.stage, claims.c.kid, claims.c.principal_ore,
                    claims.c.interest_ore, claims.c.costs_ore)
-            .where(claims.c.status == "open", claims.c.stage.in_(PAYING_STAGES))).all()
+            .where(claims.c.status == "open", claims.c.stage.in_(PAYING_STAGES))
+            .order_by(claims.c.id)).all()
         chosen = []
         for row in open_claims:
             roll = rng.random()
