@@ -57,13 +57,14 @@ INVALID_FNR = "30076025379"
 
 def claim_row(*, creditor: Creditor = NORDLYS, debtor: Debtor = KARI, invoice: str = "1001",
               due: date = date(2026, 1, 5), amount: str = "1000.00",
-              invoice_date: date | None = None, kid: str = "",
+              invoice_date: date | str | None = None, kid: str = "",
               description: str = "Strøm desember", **overrides: str) -> dict[str, str]:
     """One CSV row (all 18 columns) for a claim; ``overrides`` replace any cell verbatim."""
     row = {
         "creditor_orgnr": creditor.orgnr, "creditor_name": creditor.name,
         "invoice_number": invoice,
-        "invoice_date": (invoice_date or due - timedelta(days=14)).isoformat(),
+        "invoice_date": invoice_date if isinstance(invoice_date, str)
+        else (invoice_date or due - timedelta(days=14)).isoformat(),
         "due_date": due.isoformat(), "amount": amount, "currency": "NOK",
         "debtor_kind": debtor.kind, "debtor_name": debtor.name, "debtor_id": debtor.national_id,
         "debtor_address": debtor.address, "debtor_postcode": debtor.postcode,

@@ -56,14 +56,12 @@ def import_rows(conn: Connection, rows: Sequence[ClaimRow], *, as_of: date,
     _refuse_duplicates(conn, rows, creditor_rows, source)
     new_debtors, debtor_ids = _ensure_debtors(conn, rows)
     first_seq = _reserve_sequence(conn, len(rows))
+    agreements = {orgnr: _agreement(c) for orgnr, c in creditor_rows.items()}
     claim_rows = []
     for offset, row in enumerate(rows):
         seq = first_seq + offset
         creditor = creditor_rows[row.creditor_orgnr]
-        scheme = KidScheme(mod=creditor.kid_mod, length=creditor.kid_length,
-                           prefix=creditor.kid_prefix)
-        policy = policy_from_json(creditor.policy)
-        first_delay = policy.steps[0].delay_days if policy.steps else 0
+        scheme, first_delay = agreements[row.creditor_orgnr]
         claim_rows.append({
             "ref": f"K-{seq:07d}", "creditor_id": creditor.id,
             "debtor_id": debtor_ids[debtor_identity(row)],
@@ -72,15 +70,36 @@ def import_rows(conn: Connection, rows: Sequence[ClaimRow], *, as_of: date,
             "currency": row.currency, "kid": row.kid or kid_for_claim(scheme, seq),
             "description": row.description, "imported_on": as_of, "status": "open",
             "stage": "invoiced", "step_index": 0, "fee_letters": 0,
-            "next_action_on": row.due_date + timedelta(days=first_delay) if policy.steps else None,
+            "next_action_on": None if first_delay is None
+            else row.due_date + timedelta(days=first_delay),
             "approved": False, "instalments": 0, "principal_ore": to_ore(row.amount),
             "interest_ore": 0, "costs_ore": 0, "interest_through": row.due_date,
             "recovery_costs_ore": 0, "compensation_ore": 0, "version": 0,
         })
+    _refuse_generated_kid_clashes(rows, claim_rows, source)
     conn.execute(insert(claims), claim_rows)
     _post_principal(conn, rows, creditor_rows)
     return ImportResult(claims=len(rows), creditors_created=new_creditors,
                         debtors_created=new_debtors)
+
+
+def _agreement(creditor) -> tuple[KidScheme, int | None]:  # type: ignore[no-untyped-def]
+    """A creditor's KID scheme and the delay of its policy's first step (None: no steps)."""
+    scheme = KidScheme(mod=creditor.kid_mod, length=creditor.kid_length,
+                       prefix=creditor.kid_prefix)
+    policy = policy_from_json(creditor.policy, where=f"policy for {creditor.orgnr}")
+    return scheme, policy.steps[0].delay_days if policy.steps else None
+
+
+def _refuse_generated_kid_clashes(rows: Sequence[ClaimRow], claim_rows: list[dict],
+                                  source: str) -> None:
+    """A generated KID must not equal a KID another row of the file brought with it."""
+    provided = {r.kid for r in rows if r.kid}
+    problems = [f"{source}, rad {row.line}, kolonne kid: den genererte KID-en {new['kid']} "
+                "er lik en KID en annen rad har med seg"
+                for row, new in zip(rows, claim_rows) if not row.kid and new["kid"] in provided]
+    if problems:
+        raise ImportRejected(source, problems)
 
 
 def _ensure_creditors(conn: Connection, rows: Sequence[ClaimRow]) -> int:
@@ -119,11 +138,20 @@ def _refuse_duplicates(conn: Connection, rows: Sequence[ClaimRow], creditor_rows
         line = seen[(by_id[creditor_id], invoice)]
         problems.append(f"{source}, rad {line}, kolonne invoice_number: faktura {invoice} for "
                         f"{by_id[creditor_id]} er allerede importert")
-    provided = {r.kid: r.line for r in rows if r.kid}
-    if provided:
-        taken = set(conn.execute(select(claims.c.kid).where(claims.c.kid.in_(provided))).scalars())
-        problems += [f"{source}, rad {provided[k]}, kolonne kid: KID {k} er allerede i bruk"
-                     for k in sorted(taken)]
+    provided: dict[str, int] = {}
+    for row in rows:
+        if row.kid in provided:  # one KID must identify one claim, or payments cannot match
+            problems.append(f"{source}, rad {row.line}, kolonne kid: KID {row.kid} står også på "
+                            f"rad {provided[row.kid]}")
+        elif row.kid:
+            provided[row.kid] = row.line
+    kids = sorted(provided)
+    taken: set[str] = set()
+    for start in range(0, len(kids), 500):
+        taken |= set(conn.execute(select(claims.c.kid)
+                                  .where(claims.c.kid.in_(kids[start:start + 500]))).scalars())
+    problems += [f"{source}, rad {provided[k]}, kolonne kid: KID {k} er allerede i bruk"
+                 for k in sorted(taken)]
     if problems:
         raise ImportRejected(source, problems)
 
