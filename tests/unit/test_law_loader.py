@@ -51,7 +51,11 @@ def test_good_file_loads_with_decimal_values_and_sources(tmp_path: Path) -> None
     book = load_book(tree(tmp_path, {"fees/sats": GOOD}))
     assert book.value("fees/sats", date(2025, 12, 31)) == Decimal("700")
     entry = book.entry("fees/sats", date(2026, 1, 1))
-    assert (entry.value, entry.since, entry.source) == (Decimal("750"), date(2026, 1, 1), "FOR-2025-12-19-2709")
+    assert (entry.value, entry.since, entry.source) == (
+        Decimal("750"),
+        date(2026, 1, 1),
+        "FOR-2025-12-19-2709",
+    )
     assert isinstance(entry.value, Decimal)
     assert book.names() == ["fees/sats", "regimes/inkl1988"]
 
@@ -113,7 +117,9 @@ def test_missing_description_is_refused(tmp_path: Path) -> None:
 
 
 def test_unknown_unit_and_keyed_by_are_refused(tmp_path: Path) -> None:
-    assert "fees/sats.yaml:2: ukjent enhet 'kroner'" in refused(tmp_path, GOOD.replace("NOK", "kroner"))
+    assert "fees/sats.yaml:2: ukjent enhet 'kroner'" in refused(
+        tmp_path, GOOD.replace("NOK", "kroner")
+    )
     body = GOOD.replace("unit: NOK", "unit: NOK\nkeyed_by: sent_on")
     assert "fees/sats.yaml:3: keyed_by 'sent_on'" in refused(tmp_path, body)
 
@@ -124,17 +130,22 @@ def test_yaml_11_boolean_words_are_refused(tmp_path: Path) -> None:
 
 
 def test_syntax_error_names_the_line(tmp_path: Path) -> None:
-    message = refused(tmp_path, GOOD + "  2027-01-01: {value: \"800\", source: \n  oops: [\n")
+    message = refused(tmp_path, GOOD + '  2027-01-01: {value: "800", source: \n  oops: [\n')
     assert re.search(r"fees/sats\.yaml:\d+: ugyldig YAML", message), message
 
 
 def test_bad_number_text_is_refused(tmp_path: Path) -> None:
-    assert "fees/sats.yaml:5: ugyldig tall '7,50'" in refused(tmp_path, GOOD.replace('"750"', '"7,50"'))
+    assert "fees/sats.yaml:5: ugyldig tall '7,50'" in refused(
+        tmp_path, GOOD.replace('"750"', '"7,50"')
+    )
     assert "ugyldig tall '1e3'" in refused(tmp_path, GOOD.replace('"750"', '"1e3"'))
 
 
 def test_fraction_unit_accepts_a_over_b(tmp_path: Path) -> None:
-    body = "description: x\nunit: fraction\nkeyed_by: due_date\nvalues:\n  2020-10-01: {value: \"3/20\", source: s}\n"
+    body = (
+        "description: x\nunit: fraction\nkeyed_by: due_date\nvalues:\n"
+        '  2020-10-01: {value: "3/20", source: s}\n'
+    )
     book = load_book(tree(tmp_path, {"fees/f": body}))
     entry = book.entry("fees/f", date(2021, 1, 1))
     assert (entry.value, entry.text, entry.keyed_by) == (Decimal("0.15"), "3/20", "due_date")
@@ -142,8 +153,12 @@ def test_fraction_unit_accepts_a_over_b(tmp_path: Path) -> None:
 
 def test_bands_must_rise_and_end_open(tmp_path: Path) -> None:
     head = "description: x\nunit: bands\nvalues:\n  2020-10-01:\n    source: s\n    value:\n"
-    falling = head + '      - {up_to: "1000", lett: "1", tung: "2"}\n      - {up_to: "500", lett: "1", tung: "2"}\n' \
+    falling = (
+        head
+        + '      - {up_to: "1000", lett: "1", tung: "2"}\n'
+        + '      - {up_to: "500", lett: "1", tung: "2"}\n'
         '      - {up_to: null, lett: "1", tung: "2"}\n'
+    )
     assert "x.yaml:8: trinnene må stige" in refused(tmp_path, falling, "salaer/x")
     closed = head + '      - {up_to: "1000", lett: "1", tung: "2"}\n'
     assert "x.yaml:7: bare siste trinn har up_to: null" in refused(tmp_path, closed, "salaer/x")
@@ -151,7 +166,10 @@ def test_bands_must_rise_and_end_open(tmp_path: Path) -> None:
 
 def test_day_before_first_value_names_the_quantity(tmp_path: Path) -> None:
     book = load_book(tree(tmp_path, {"fees/sats": GOOD}))
-    with pytest.raises(LawDataError, match=r"fees/sats har ingen verdi for 2016-12-31 \(første verdi gjelder fra 2017-01-01\)"):
+    with pytest.raises(
+        LawDataError,
+        match=r"fees/sats har ingen verdi for 2016-12-31 \(første verdi gjelder fra 2017-01-01\)",
+    ):
         book.value("fees/sats", date(2016, 12, 31))
 
 
@@ -162,8 +180,10 @@ def test_unknown_name_is_refused(tmp_path: Path) -> None:
 
 
 def test_expiring_value_lapses_after_its_half_year(tmp_path: Path) -> None:
-    body = "description: r\nunit: percent\nexpires_after_months: 6\nvalues:\n" \
-        "  2026-07-01: {value: \"12.25\", source: s}\n"
+    body = (
+        "description: r\nunit: percent\nexpires_after_months: 6\nvalues:\n"
+        '  2026-07-01: {value: "12.25", source: s}\n'
+    )
     book = load_book(tree(tmp_path, {"interest/r": body}))
     assert book.value("interest/r", date(2026, 12, 31)) == Decimal("12.25")
     with pytest.raises(LawDataError, match="legg inn verdien fra 2027-01-01"):
@@ -171,21 +191,27 @@ def test_expiring_value_lapses_after_its_half_year(tmp_path: Path) -> None:
 
 
 def test_regime_keyed_quantity_must_cover_every_regime(tmp_path: Path) -> None:
-    body = "description: x\nunit: text\nkeyed_by: regime\nvalues:\n  inkl1988: {value: a, source: s}\n" \
+    body = (
+        "description: x\nunit: text\nkeyed_by: regime\nvalues:\n  inkl1988: {value: a, source: s}\n"
         "  inkl1999: {value: b, source: s}\n"
+    )
     assert "x.yaml:6: ukjent regime inkl1999" in refused(tmp_path, body, "letters/x")
 
 
 def test_regime_file_must_be_named_after_its_regime(tmp_path: Path) -> None:
     root = tree(tmp_path, {"regimes/inkl2026": REGIME_1988})
-    with pytest.raises(LawDataError, match=r"inkl2026\.yaml:2: regime 'inkl1988' må hete som filen"):
+    with pytest.raises(
+        LawDataError, match=r"inkl2026\.yaml:2: regime 'inkl1988' må hete som filen"
+    ):
         load_book(root)
 
 
 def test_regime_in_force_must_be_a_date_or_null(tmp_path: Path) -> None:
     body = REGIME_1988.replace("inkl1988", "inkl2026").replace("1989-10-01", "snart")
     root = tree(tmp_path, {"regimes/inkl2026": body})
-    with pytest.raises(LawDataError, match=r"inkl2026\.yaml:4: in_force må være en dato eller null"):
+    with pytest.raises(
+        LawDataError, match=r"inkl2026\.yaml:4: in_force må være en dato eller null"
+    ):
         load_book(root)
 
 

@@ -25,7 +25,8 @@ Quantities (file path under ``parameters/no/`` without ``.yaml``; see ``docs/law
   ``salaer/rounding``
 - interest (FRL §§ 2–3): ``interest/forsinkelsesrente`` (per half-year; lapses after 6 months),
   ``interest/convention``, ``interest/consumer_max_statutory``
-- compensation (FRL § 3 a): ``compensation/standardkompensasjon``, ``compensation/offset_against_costs``
+- compensation (FRL § 3 a): ``compensation/standardkompensasjon``,
+  ``compensation/offset_against_costs``
 - legal steps: ``legal/rettsgebyr``, ``legal/utlegg_fee_factor``, ``legal/forliksklage_fee_factor``,
   ``legal/konkurs_security_factor``, ``legal/fee_rounding``
 - ``payments/allocation_order`` (costs → interest → principal), ``contact/hours`` (keyed by regime)

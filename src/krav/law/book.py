@@ -92,7 +92,7 @@ class LawBook:
             (r for r in regimes.values() if r.in_force is not None),
             key=lambda r: r.in_force,  # type: ignore[arg-type, return-value]
         )
-        self._in_force_days = [r.in_force for r in self._in_force]
+        self._in_force_days: list[date] = [r.in_force for r in self._in_force if r.in_force]
 
     def names(self) -> list[str]:
         """Every quantity and regime name, sorted (``fees/inkassosats``, ``regimes/inkl2026`` …)."""
@@ -100,10 +100,10 @@ class LawBook:
 
     def regime(self, day: date) -> str:
         """The act governing ``day``: the latest regime whose in-force date is on or before it."""
-        index = bisect_right(self._in_force_days, day) - 1
-        if index < 0:
+        current = self._current(day)
+        if current is None:
             raise LawDataError(f"ingen inkassolov er i kraft {day.isoformat()}")
-        return self._in_force[index].regime
+        return current.regime
 
     def value(self, name: str, day: date) -> Any:
         """The value of ``name`` in force on ``day`` (``Decimal`` for money, rates and factors)."""
@@ -115,7 +115,10 @@ class LawBook:
             return self._regime_entry(self._regimes[name], day)
         quantity = self._quantity(name)
         if quantity.keyed_by == "regime":
-            regime = self.regime(day)
+            try:
+                regime = self.regime(day)
+            except LawDataError as exc:
+                raise LawDataError(f"{name}: {exc}") from None
             found = next((v for v in quantity.values if v.key == regime), None)
             if found is None:
                 raise LawDataError(f"{name}: ingen verdi for regimet {regime}")
@@ -125,7 +128,7 @@ class LawBook:
         return _entry(quantity, found, found.key)  # type: ignore[arg-type]
 
     def changes(self, name: str, first: date, last: date) -> list[Entry]:
-        """The entries of a date-keyed quantity in force on any day of ``[first, last]``, in order."""
+        """Entries of a date-keyed quantity in force on any day of ``[first, last]``, in order."""
         quantity = self._quantity(name)
         if quantity.keyed_by == "regime":
             raise LawDataError(f"{name} er knyttet til regime, ikke til dato")
@@ -135,7 +138,7 @@ class LawBook:
         return [_entry(quantity, v, v.key) for v in quantity.values[start:stop]]  # type: ignore[arg-type]
 
     def on(self, day: date) -> dict[str, Entry]:
-        """Everything in force on ``day`` (quantities with a value that day, regimes adopted by then)."""
+        """All in force on ``day``: quantities with a value that day, regimes adopted by then."""
         result: dict[str, Entry] = {}
         for name in self.names():
             try:
@@ -164,7 +167,8 @@ class LawBook:
         if index < 0:
             first = quantity.starts[0].isoformat()
             raise LawDataError(
-                f"{quantity.name} har ingen verdi for {day.isoformat()} (første verdi gjelder fra {first})"
+                f"{quantity.name} har ingen verdi for {day.isoformat()} "
+                f"(første verdi gjelder fra {first})"
             )
         return index
 
@@ -182,21 +186,44 @@ class LawBook:
                 )
         return quantity.values[index]
 
+    def _current(self, day: date) -> Regime | None:
+        index = bisect_right(self._in_force_days, day) - 1
+        return self._in_force[index] if index >= 0 else None
+
     def _regime_entry(self, regime: Regime, day: date) -> Entry:
+        """Value ``True`` when ``regime`` governs ``day``; ``since`` says from when that holds."""
         if day < regime.adopted:
             raise LawDataError(f"{regime.name} er ikke vedtatt {day.isoformat()}")
-        current = self.regime(day) == regime.regime
+        current = self._current(day)
+        governs = current is not None and current.regime == regime.regime
         since = regime.adopted
-        if current:
+        if governs:
             since = regime.in_force  # type: ignore[assignment]
-        elif regime.in_force is not None and regime.in_force <= day:
-            successor = self._in_force[bisect_right(self._in_force_days, day) - 1]
-            since = successor.in_force  # type: ignore[assignment]
-        status = "i kraft" if current else "ikke i kraft"
-        return Entry(regime.name, current, since, regime.source, regime.description,
-                     "regime", status, "regime", regime.note)
+        elif current is not None and regime.in_force is not None and regime.in_force <= day:
+            since = current.in_force  # type: ignore[assignment]  # superseded by ``current``
+        status = "i kraft" if governs else "ikke i kraft"
+        return Entry(
+            regime.name,
+            governs,
+            since,
+            regime.source,
+            regime.description,
+            "regime",
+            status,
+            "regime",
+            regime.note,
+        )
 
 
 def _entry(quantity: Quantity, value: Value, since: date) -> Entry:
-    return Entry(quantity.name, value.value, since, value.source, quantity.description,
-                 quantity.unit, value.text, quantity.keyed_by, value.note or quantity.note)
+    return Entry(
+        quantity.name,
+        value.value,
+        since,
+        value.source,
+        quantity.description,
+        quantity.unit,
+        value.text,
+        quantity.keyed_by,
+        value.note or quantity.note,
+    )

@@ -31,8 +31,13 @@ def law_show(on: OnOption = None, json: JsonOption = False) -> None:
     book = law_book()
     entries = book.on(day)
     if json:
-        print_json({"on": day, "regime": book.regime(day),
-                    "parameters": {name: _entry_json(e) for name, e in entries.items()}})
+        print_json(
+            {
+                "on": day,
+                "regime": book.regime(day),
+                "parameters": {name: _entry_json(e) for name, e in entries.items()},
+            }
+        )
         return
     table = Table(title=f"Lovverket {day.isoformat()} — {book.regime(day)}")
     for column in ("Parameter", "Verdi", "Fra", "Kilde"):
@@ -44,9 +49,15 @@ def law_show(on: OnOption = None, json: JsonOption = False) -> None:
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
-    return {"value": _plain(entry.value), "text": entry.text, "unit": entry.unit,
-            "since": entry.since, "keyed_by": entry.keyed_by, "source": entry.source,
-            "description": entry.description}
+    return {
+        "value": _plain(entry.value),
+        "text": entry.text,
+        "unit": entry.unit,
+        "since": entry.since,
+        "keyed_by": entry.keyed_by,
+        "source": entry.source,
+        "description": entry.description,
+    }
 
 
 def _plain(value: Any) -> Any:
@@ -71,16 +82,20 @@ def calc_interest(
     amount = parse_amount(principal, where="--principal")
     start, end = parse_date(due, where="--due"), parse_date(until, where="--until")
     result = interest(law_book(), principal=amount, start=start, end=end)
-    periods = [{"from": p.first, "to": p.last, "days": p.days, "rate": p.rate, "interest": p.amount}
-               for p in result.periods]
+    periods = [
+        {"from": p.first, "to": p.last, "days": p.days, "rate": p.rate, "interest": p.amount}
+        for p in result.periods
+    ]
     if json:
         print_json({"interest": result.amount, "days": result.days, "periods": periods})
         return
-    table = Table(title=f"Forsinkelsesrente av {fmt_nok(amount)} kr, forfall {start}, til og med {end}")
+    table = Table(
+        title=f"Forsinkelsesrente av {fmt_nok(amount)} kr, forfall {start}, til og med {end}"
+    )
     for column in ("Fra", "Til", "Dager", "Sats %", "Rente"):
         table.add_column(column, justify="right")
-    for p in periods:
-        table.add_row(str(p["from"]), str(p["to"]), str(p["days"]), fmt(p["rate"]), fmt_nok(p["interest"]))
+    for p in result.periods:
+        table.add_row(str(p.first), str(p.last), str(p.days), fmt(p.rate), fmt_nok(p.amount))
     table.add_row("Sum", "", str(result.days), "", fmt_nok(result.amount))
     console.print(table)
 
@@ -90,8 +105,9 @@ def calc_fees(
     principal: Annotated[str, typer.Option("--principal", help="Hovedstol (grunnlag for salær)")],
     due: Annotated[str, typer.Option("--due", help="Forfallsdato (ÅÅÅÅ-MM-DD)")],
     debtor: Annotated[str, typer.Option("--debtor", help="consumer | business")],
-    no_vat_deduction: Annotated[bool, typer.Option("--no-vat-deduction",
-                                                   help="Fordringshaveren har ikke fradrag for mva")] = False,
+    no_vat_deduction: Annotated[
+        bool, typer.Option("--no-vat-deduction", help="Fordringshaveren har ikke fradrag for mva")
+    ] = False,
     on: OnOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -99,7 +115,9 @@ def calc_fees(
     amount = parse_amount(principal, where="--principal")
     due_day = parse_date(due, where="--due")
     if debtor not in ("consumer", "business"):
-        raise InvalidInput(f"ukjent skyldnertype {debtor!r}", where="--debtor", allowed="consumer | business")
+        raise InvalidInput(
+            f"ukjent skyldnertype {debtor!r}", where="--debtor", allowed="consumer | business"
+        )
     day = day_option(on, "--on")
     result = fees_on(amount, due_day, debtor, vat_deductible=not no_vat_deduction, day=day)
     if json:
@@ -113,13 +131,22 @@ def calc_fees(
     console.print(table)
 
 
-def fees_on(principal: Decimal, due: date, debtor: str, *, vat_deductible: bool, day: date) -> dict[str, Decimal]:
-    """The figures of ``krav calc fees``: creditor's letter fees sent ``day``, salær paid ``day``."""
+def fees_on(
+    principal: Decimal, due: date, debtor: str, *, vat_deductible: bool, day: date
+) -> dict[str, Decimal]:
+    """Figures of ``krav calc fees``: creditor's letter fees sent ``day``, salær paid ``day``."""
     book = law_book()
-    fee = {kind: letter_fee(book, kind=kind, due=due, sent_on=day, sender="creditor").amount
-           for kind in ("reminder", "collection_notice", "payment_demand")}
-    common = {"basis": principal, "due": due, "sats_on": day, "debtor_kind": debtor,
-              "vat_deductible": vat_deductible}
+    fee = {
+        kind: letter_fee(book, kind=kind, due=due, sent_on=day, sender="creditor").amount
+        for kind in ("reminder", "collection_notice", "payment_demand")
+    }
+    common = {
+        "basis": principal,
+        "due": due,
+        "sats_on": day,
+        "debtor_kind": debtor,
+        "vat_deductible": vat_deductible,
+    }
     return {
         "inkassosats": book.value("fees/inkassosats", day),
         "reminder_fee": fee["reminder"],
@@ -127,7 +154,9 @@ def fees_on(principal: Decimal, due: date, debtor: str, *, vat_deductible: bool,
         "payment_demand_fee": fee["payment_demand"],
         "salaer_lett": salaer(book, level="lett", **common).amount,  # type: ignore[arg-type]
         "salaer_tung": salaer(book, level="tung", **common).amount,  # type: ignore[arg-type]
-        "instalment_uplift": instalment_uplift(book, sats_on=day, vat_deductible=vat_deductible).amount,
+        "instalment_uplift": instalment_uplift(
+            book, sats_on=day, vat_deductible=vat_deductible
+        ).amount,
         "compensation": compensation(book, debtor_kind=debtor, on=day).amount,
     }
 
@@ -136,8 +165,11 @@ ModOption = Annotated[int, typer.Option("--mod", help="10 (MOD10/Luhn) eller 11 
 
 
 @kid_app.command("make")
-def kid_make(digits: Annotated[str, typer.Argument(help="KID-grunnlag (siffer)")],
-             mod: ModOption = 10, json: JsonOption = False) -> None:
+def kid_make(
+    digits: Annotated[str, typer.Argument(help="KID-grunnlag (siffer)")],
+    mod: ModOption = 10,
+    json: JsonOption = False,
+) -> None:
     """Lag en KID: grunnlaget pluss kontrollsiffer."""
     kid = make_kid(digits, mod)
     if json:
@@ -147,9 +179,13 @@ def kid_make(digits: Annotated[str, typer.Argument(help="KID-grunnlag (siffer)")
 
 
 @kid_app.command("check")
-def kid_check(kid: Annotated[str, typer.Argument(help="KID som skal kontrolleres")],
-              mod: Annotated[int | None, typer.Option("--mod", help="Bare denne algoritmen (10 eller 11)")] = None,
-              json: JsonOption = False) -> None:
+def kid_check(
+    kid: Annotated[str, typer.Argument(help="KID som skal kontrolleres")],
+    mod: Annotated[
+        int | None, typer.Option("--mod", help="Bare denne algoritmen (10 eller 11)")
+    ] = None,
+    json: JsonOption = False,
+) -> None:
     """Kontroller en KID; avslutter med kode 1 når den er ugyldig."""
     if mod not in (None, 10, 11):
         raise InvalidInput(f"ukjent modulus {mod}", where="--mod", allowed="10 eller 11")

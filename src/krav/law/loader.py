@@ -76,7 +76,9 @@ def _check_keys(data: YMap, keys: tuple[set[str], set[str]], where: str, what: s
     for key in data:
         if key not in required | optional:
             allowed = ", ".join(sorted(required | optional))
-            raise fail(where, data.key_lines[key], f"ukjent nøkkel {key!s} i {what} (tillatt: {allowed})")
+            raise fail(
+                where, data.key_lines[key], f"ukjent nøkkel {key!s} i {what} (tillatt: {allowed})"
+            )
     for key in sorted(required - set(data)):
         raise fail(where, data.line, f"{what} mangler nøkkelen {key}")
 
@@ -93,17 +95,39 @@ def _quantity(name: str, data: YMap, where: str) -> Quantity:
     _check_keys(data, QUANTITY_KEYS, where, "parameterfilen")
     unit = _text(data, "unit", where)
     if unit not in UNITS:
-        raise fail(where, data.value_lines["unit"], f"ukjent enhet {unit!r} (tillatt: {', '.join(sorted(UNITS))})")
+        raise fail(
+            where,
+            data.value_lines["unit"],
+            f"ukjent enhet {unit!r} (tillatt: {', '.join(sorted(UNITS))})",
+        )
     keyed_by = data.get("keyed_by", "date")
     if keyed_by not in KEYED_BY:
-        raise fail(where, data.value_lines["keyed_by"], f"keyed_by {keyed_by!r} (tillatt: {', '.join(KEYED_BY)})")
+        raise fail(
+            where,
+            data.value_lines["keyed_by"],
+            f"keyed_by {keyed_by!r} (tillatt: {', '.join(KEYED_BY)})",
+        )
     expires = data.get("expires_after_months")
-    if expires is not None and (isinstance(expires, bool) or not isinstance(expires, int) or expires < 1):
-        raise fail(where, data.value_lines["expires_after_months"], "expires_after_months må være et positivt heltall")
+    if expires is not None and (
+        isinstance(expires, bool) or not isinstance(expires, int) or expires < 1
+    ):
+        raise fail(
+            where,
+            data.value_lines["expires_after_months"],
+            "expires_after_months må være et positivt heltall",
+        )
     values = _values(data, unit, keyed_by, where)
     note = _text(data, "note", where) if "note" in data else ""
-    return Quantity(name, _text(data, "description", where), unit, keyed_by, values, note, expires,
-                    data.key_lines["values"])
+    return Quantity(
+        name,
+        _text(data, "description", where),
+        unit,
+        keyed_by,
+        values,
+        note,
+        expires,
+        data.key_lines["values"],
+    )
 
 
 def _values(data: YMap, unit: str, keyed_by: str, where: str) -> tuple[Value, ...]:
@@ -121,7 +145,9 @@ def _values(data: YMap, unit: str, keyed_by: str, where: str) -> tuple[Value, ..
         _check_keys(item, VALUE_KEYS, where, f"verdien for {parsed_key!s}")
         value, text = parse_value(unit, item["value"], where, item.value_lines["value"])
         note = _text(item, "note", where) if "note" in item else ""
-        result[parsed_key] = Value(parsed_key, value, text, _text(item, "source", where), note, line)
+        result[parsed_key] = Value(
+            parsed_key, value, text, _text(item, "source", where), note, line
+        )
     if keyed_by == "regime":
         return tuple(result.values())
     return tuple(result[key] for key in sorted(result))
@@ -143,17 +169,30 @@ def _regime(name: str, data: YMap, where: str) -> Regime:
     _check_keys(data, REGIME_KEYS, where, "regimefilen")
     regime_id = _text(data, "regime", where)
     if regime_id != name.split("/", 1)[1]:
-        raise fail(where, data.value_lines["regime"], f"regime {regime_id!r} må hete som filen ({name})")
+        raise fail(
+            where, data.value_lines["regime"], f"regime {regime_id!r} må hete som filen ({name})"
+        )
     adopted, in_force = data["adopted"], data["in_force"]
     if not isinstance(adopted, date):
         raise fail(where, data.value_lines["adopted"], "adopted må være en dato (ÅÅÅÅ-MM-DD)")
     if in_force is not None and not isinstance(in_force, date):
-        raise fail(where, data.value_lines["in_force"], "in_force må være en dato eller null (ikke i kraft)")
+        raise fail(
+            where,
+            data.value_lines["in_force"],
+            "in_force må være en dato eller null (ikke i kraft)",
+        )
     if in_force is not None and in_force < adopted:
         raise fail(where, data.value_lines["in_force"], "in_force kan ikke være før adopted")
     note = _text(data, "note", where) if "note" in data else ""
-    return Regime(name, regime_id, _text(data, "description", where), adopted, in_force,
-                  _text(data, "source", where), note)
+    return Regime(
+        name,
+        regime_id,
+        _text(data, "description", where),
+        adopted,
+        in_force,
+        _text(data, "source", where),
+        note,
+    )
 
 
 def _check_regimes(regimes: dict[str, Regime], quantities: dict[str, Quantity], root: Path) -> None:

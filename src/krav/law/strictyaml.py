@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from krav.kernel.errors import LawDataError
 
@@ -92,7 +92,9 @@ def _mapping(node: yaml.MappingNode, where: str) -> YMap:
         key = _scalar(key_node, where)
         if key in result:
             first = result.key_lines[key]
-            raise fail(where, _line(key_node), f"nøkkelen {key!s} står to ganger (først på linje {first})")
+            raise fail(
+                where, _line(key_node), f"nøkkelen {key!s} står to ganger (først på linje {first})"
+            )
         result[key] = to_python(value_node, where)
         result.key_lines[key] = _line(key_node)
         result.value_lines[key] = _line(value_node)
@@ -106,7 +108,7 @@ def _sequence(node: yaml.SequenceNode, where: str) -> YList:
 
 
 def to_python(node: yaml.Node, where: str) -> Any:
-    """Convert a composed node into plain values (``YMap``, ``YList``, str, int, bool, date, None)."""
+    """A composed node as plain values (``YMap``, ``YList``, str, int, bool, date, None)."""
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node, where)
     if isinstance(node, yaml.MappingNode):

@@ -27,7 +27,9 @@ _BAND_KEYS = frozenset({"up_to", "lett", "tung"})
 def parse_decimal(raw: Any, where: str, line: int, *, fraction: bool = False) -> Decimal:
     """A non-negative decimal written as a string: ``"700"``, ``"12.25"`` (or ``"1/20"``)."""
     if not isinstance(raw, str):
-        raise fail(where, line, f"verdien {raw!r} må skrives som tekst i anførselstegn, f.eks. \"700\"")
+        raise fail(
+            where, line, f'verdien {raw!r} må skrives som tekst i anførselstegn, f.eks. "700"'
+        )
     match = _FRACTION.fullmatch(raw) if fraction else None
     if match:
         numerator, denominator = Decimal(match[1]), Decimal(match[2])
@@ -35,7 +37,9 @@ def parse_decimal(raw: Any, where: str, line: int, *, fraction: bool = False) ->
             raise fail(where, line, f"brøken {raw!r} deler på null")
         return numerator / denominator
     if not _NUMBER.fullmatch(raw):
-        allowed = "et tall som \"700\" eller \"12.25\"" + (" eller en brøk som \"1/20\"" if fraction else "")
+        allowed = 'et tall som "700" eller "12.25"' + (
+            ' eller en brøk som "1/20"' if fraction else ""
+        )
         raise fail(where, line, f"ugyldig tall {raw!r} (tillatt: {allowed})")
     try:
         return Decimal(raw)
@@ -57,7 +61,11 @@ def parse_value(unit: str, raw: Any, where: str, line: int) -> tuple[Any, str]:
         return raw, "true" if raw else "false"
     if unit == "rounding":
         if raw not in ROUNDING_MODES:
-            raise fail(where, line, f"ukjent avrunding {raw!r} (tillatt: {', '.join(sorted(ROUNDING_MODES))})")
+            raise fail(
+                where,
+                line,
+                f"ukjent avrunding {raw!r} (tillatt: {', '.join(sorted(ROUNDING_MODES))})",
+            )
         return raw, raw
     if unit == "text":
         if not isinstance(raw, str) or not raw.strip():

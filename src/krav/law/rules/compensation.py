@@ -18,20 +18,29 @@ from krav.law.rules.salaer import DEBTOR_KINDS
 
 
 def compensation(book: LawBook, *, debtor_kind: str, on: date) -> Charge:
-    """The § 3 a compensation claimed on ``on``: the NOK amount in force that day, 0 for a consumer."""
+    """The § 3 a compensation claimed on ``on``: the NOK amount that day, 0 for a consumer."""
     choose(debtor_kind, DEBTOR_KINDS, "debtor_kind")
     inputs = {"debtor_kind": debtor_kind, "on": text(on)}
     if debtor_kind == "consumer":
-        return zero("FRL-3a-ikke-forbruker",
-                    "forsinkelsesrenteloven § 3 a: standardkompensasjon kan ikke kreves av forbrukere", inputs)
+        return zero(
+            "FRL-3a-ikke-forbruker",
+            "forsinkelsesrenteloven § 3 a: standardkompensasjon kan ikke kreves av forbrukere",
+            inputs,
+        )
     amount = book.entry("compensation/standardkompensasjon", on)
     inputs.update(eur="40", nok=amount.text, nok_since=text(amount.since))
-    return Charge(amount.value.quantize(ZERO), "FRL-3a-kompensasjon",
-                  "forsinkelsesrenteloven § 3 a første ledd", inputs)
+    return Charge(
+        amount.value.quantize(ZERO),
+        "FRL-3a-kompensasjon",
+        "forsinkelsesrenteloven § 3 a første ledd",
+        inputs,
+    )
 
 
-def offset_against_compensation(*, compensation: Decimal, costs_before: Decimal, new_cost: Decimal) -> Decimal:
-    """The part of ``new_cost`` still chargeable when ``compensation`` has been claimed (INKF §§ 1-5, 2-6).
+def offset_against_compensation(
+    *, compensation: Decimal, costs_before: Decimal, new_cost: Decimal
+) -> Decimal:
+    """The part of ``new_cost`` still chargeable after ``compensation`` (INKF §§ 1-5, 2-6).
 
     ``costs_before`` are the fees and salær charged before (gross, before any offset). The total the
     debtor pays for costs and compensation together is ``max(compensation, all costs)``; the result

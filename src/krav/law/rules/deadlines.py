@@ -30,8 +30,9 @@ def payment_in_time(*, paid_on: date, deadline: date) -> bool:
     return not is_business_day(deadline) and paid_on <= next_business_day_on_or_after(deadline)
 
 
-def limitation_date(book: LawBook, *, due: date, interruptions: Sequence[date] = (),
-                    judgment_on: date | None = None) -> date:
+def limitation_date(
+    book: LawBook, *, due: date, interruptions: Sequence[date] = (), judgment_on: date | None = None
+) -> date:
     """The last day of the limitation period (the claim is time-barred after it).
 
     Foreldelsesloven §§ 2 and 3 nr. 1: three years from the due date. An interruption —
@@ -61,4 +62,6 @@ def legal_action_deadline(book: LawBook, *, demand_sent_on: date) -> date:
 
 def enforcement_allowed_on(book: LawBook, *, notice_sent_on: date) -> date:
     """First day enforcement may be sought after a varsel om tvangsfullbyrdelse (tvfbl. § 4-18)."""
-    return notice_sent_on + timedelta(days=book.value("rules/enforcement_notice_days", notice_sent_on))
+    return notice_sent_on + timedelta(
+        days=book.value("rules/enforcement_notice_days", notice_sent_on)
+    )

@@ -33,7 +33,7 @@ SUPPORTED_CONVENTION = {
 
 @dataclass(frozen=True, slots=True)
 class InterestPeriod:
-    """Days ``first``…``last`` (inclusive) at one annual ``rate`` (percent) within one calendar year."""
+    """Days ``first``…``last`` (inclusive) at one annual ``rate`` (percent), within one year."""
 
     first: date
     last: date
@@ -52,24 +52,24 @@ class InterestResult:
 
 
 def interest(book: LawBook, *, principal: Decimal, start: date, end: date) -> InterestResult:
-    """Forsinkelsesrente on ``principal`` for the days ``start``+1 … ``end`` (FRL § 3 første ledd)."""
+    """Forsinkelsesrente on ``principal`` for days ``start``+1 … ``end`` (FRL § 3 første ledd)."""
     non_negative(principal, "principal")
     if end <= start:
         return InterestResult(ZERO, ZERO, 0, [])
-    first_day = start + timedelta(days=1)
+    spans = _spans(book, start + timedelta(days=1), end)
     _check_convention(book, end)
-    periods = [_period(principal, first, last, rate) for first, last, rate in _spans(book, first_day, end)]
+    periods = [_period(principal, first, last, rate) for first, last, rate in spans]
     exact = sum((p.exact for p in periods), Decimal(0))
     return InterestResult(exact, round_half_up(exact), (end - start).days, periods)
 
 
 def _spans(book: LawBook, first_day: date, end: date) -> list[tuple[date, date, Decimal]]:
-    """``(first, last, rate)`` pieces of ``[first_day, end]`` cut at 1 Jan, 1 Jul and rate changes."""
+    """``(first, last, rate)`` pieces of ``[first_day, end]``, cut at 1 Jan, 1 Jul, rate changes."""
     changes = book.changes(RATE, first_day, end)
-    cuts = {c.since for c in changes[1:]}
+    boundaries = {c.since for c in changes[1:]}
     for year in range(first_day.year, end.year + 1):
-        cuts.update({date(year, 1, 1), date(year, 7, 1)})
-    cuts = sorted(c for c in cuts if first_day < c <= end)
+        boundaries.update({date(year, 1, 1), date(year, 7, 1)})
+    cuts = sorted(c for c in boundaries if first_day < c <= end)
     spans: list[tuple[date, date, Decimal]] = []
     index, cursor = 0, first_day
     for cut in [*cuts, end + timedelta(days=1)]:

@@ -23,22 +23,41 @@ LEVELS = ("lett", "tung")
 DEBTOR_KINDS = ("consumer", "business")
 
 
-def salaer(book: LawBook, *, basis: Decimal, due: date, sats_on: date, debtor_kind: str,
-           vat_deductible: bool, level: str, instalments: int = 0) -> Charge:
-    """Maximum salær (INKF §§ 2-2, 2-3, 2-4) for a claim of ``basis`` due ``due``, sats of ``sats_on``."""
+def salaer(
+    book: LawBook,
+    *,
+    basis: Decimal,
+    due: date,
+    sats_on: date,
+    debtor_kind: str,
+    vat_deductible: bool,
+    level: str,
+    instalments: int = 0,
+) -> Charge:
+    """Maximum salær (INKF §§ 2-2 to 2-4) for ``basis`` due ``due``, at the sats of ``sats_on``."""
     non_negative(basis, "basis")
     choose(level, LEVELS, "level")
     choose(debtor_kind, DEBTOR_KINDS, "debtor_kind")
     if instalments < 0:
-        raise InvalidInput(f"ugyldig antall avdrag {instalments}", where="instalments", allowed="0 eller flere")
+        raise InvalidInput(
+            f"ugyldig antall avdrag {instalments}", where="instalments", allowed="0 eller flere"
+        )
     sats = book.entry("fees/inkassosats", sats_on)
     table = book.entry("salaer/bands", due)
     band, label = _band(table.value, basis)
     amount = sats.value * band[level]
-    inputs = {"basis": text(basis), "band": label, "table_for_due_from": text(table.since),
-              "level": level, "factor": text(band[level]), "inkassosats": sats.text,
-              "sats_on": text(sats_on), "debtor_kind": debtor_kind,
-              "vat_deductible": text(vat_deductible), "instalments": str(instalments)}
+    inputs = {
+        "basis": text(basis),
+        "band": label,
+        "table_for_due_from": text(table.since),
+        "level": level,
+        "factor": text(band[level]),
+        "inkassosats": sats.text,
+        "sats_on": text(sats_on),
+        "debtor_kind": debtor_kind,
+        "vat_deductible": text(vat_deductible),
+        "instalments": str(instalments),
+    }
     if debtor_kind == "business":
         factor = book.entry("salaer/business_factor", sats_on)
         amount *= factor.value
@@ -47,7 +66,9 @@ def salaer(book: LawBook, *, basis: Decimal, due: date, sats_on: date, debtor_ki
         factor = book.entry("salaer/no_vat_factor", sats_on)
         amount *= factor.value
         inputs["no_vat_factor"] = factor.text
-    references = ["inkassoforskriften § 2-2" if level == "lett" else "inkassoforskriften §§ 2-2 og 2-3"]
+    references = [
+        "inkassoforskriften § 2-2" if level == "lett" else "inkassoforskriften §§ 2-2 og 2-3"
+    ]
     if instalments > book.value("salaer/instalment_uplift_after_instalments", sats_on):
         uplift = instalment_uplift(book, sats_on=sats_on, vat_deductible=vat_deductible)
         amount += uplift.amount
@@ -60,21 +81,29 @@ def salaer(book: LawBook, *, basis: Decimal, due: date, sats_on: date, debtor_ki
 
 
 def instalment_uplift(book: LawBook, *, sats_on: date, vat_deductible: bool) -> Charge:
-    """The raise of the salær cap for a payment plan with more than four instalments (INKF § 2-4)."""
+    """The raise of the salær cap for a plan with more than four instalments (INKF § 2-4)."""
     sats = book.entry("fees/inkassosats", sats_on)
     factor = book.entry("salaer/instalment_uplift_factor", sats_on)
     amount = sats.value * factor.value
-    inputs = {"inkassosats": sats.text, "factor": factor.text, "sats_on": text(sats_on),
-              "vat_deductible": text(vat_deductible),
-              "after_instalments": str(book.value("salaer/instalment_uplift_after_instalments", sats_on))}
+    inputs = {
+        "inkassosats": sats.text,
+        "factor": factor.text,
+        "sats_on": text(sats_on),
+        "vat_deductible": text(vat_deductible),
+        "after_instalments": str(book.value("salaer/instalment_uplift_after_instalments", sats_on)),
+    }
     if not vat_deductible:
         no_vat = book.entry("salaer/instalment_uplift_no_vat_factor", sats_on)
         amount *= no_vat.value
         inputs["no_vat_factor"] = no_vat.text
     rounding = book.value("salaer/rounding", sats_on)
     inputs.update(exact=text(amount), rounding=rounding)
-    return Charge(apply_rounding(amount, rounding), "INKF-2-4-nedbetalingsavtale",
-                  "inkassoforskriften § 2-4 første ledd", inputs)
+    return Charge(
+        apply_rounding(amount, rounding),
+        "INKF-2-4-nedbetalingsavtale",
+        "inkassoforskriften § 2-4 første ledd",
+        inputs,
+    )
 
 
 def _band(bands: tuple[dict[str, Decimal | None], ...], basis: Decimal) -> tuple[dict, str]:
