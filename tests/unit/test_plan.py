@@ -163,7 +163,8 @@ def test_transfer_and_payment_demand_chain_on_the_same_day(book) -> None:  # typ
               interest_through=date(2026, 2, 3))
     plan = plan_claim(s, PlanContext(book=book, as_of=date(2026, 2, 18),
                                      policies={1: DEFAULT_POLICY}))
-    assert [e[0] for e in plan.events] == ["transferred", "letter_planned"]
+    assert [e[0] for e in plan.events] == ["transferred"]
+    assert [(l.kind, l.sent_on) for l in plan.letters] == [("payment_demand", date(2026, 2, 18))]
     assert plan.after.stage == "payment_demand"
     assert plan.after.next_action_on == date(2026, 3, 5)
 

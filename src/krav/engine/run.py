@@ -235,7 +235,9 @@ def _balances_before_plan(conn: Connection, plans: list[ClaimPlan],
     for plan in plans:
         b = plan.before
         row = rows[b.id]
-        if b.costs or b.interest or b.compensation or \
+        # interest crystallised after the due date means a letter or a payment happened, and a
+        # payment of exactly the costs and interest leaves them at zero but shows as "paid"
+        if b.costs or b.interest or b.compensation or b.interest_through > b.due_date or \
                 row["principal_ore"] != row["original_principal_ore"]:
             need.append(b.id)
         else:
