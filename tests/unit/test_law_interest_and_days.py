@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+import calendar
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from krav.kernel.errors import LawDataError
 from krav.law import law_book
@@ -143,3 +146,28 @@ def test_legal_action_within_six_months_and_enforcement_notice() -> None:
     assert legal_action_deadline(BOOK, demand_sent_on=date(2026, 8, 31)) == date(2027, 2, 28)
     assert legal_action_deadline(BOOK, demand_sent_on=date(2026, 3, 10)) == date(2026, 9, 10)
     assert enforcement_allowed_on(BOOK, notice_sent_on=date(2026, 3, 10)) == date(2026, 3, 24)
+
+
+# -- against a naive day-by-day reference ---------------------------------------------------------
+
+_days = st.dates(min_value=date(2015, 1, 1), max_value=date(2026, 12, 30))
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=_days, length=st.integers(min_value=0, max_value=900), cents=st.integers(0, 10**9))
+def test_interest_equals_the_sum_of_every_day_at_its_own_rate(
+    start: date, length: int, cents: int
+) -> None:
+    end = min(start + timedelta(days=length), date(2026, 12, 31))
+    principal = Decimal(cents) / 100
+    result = interest(BOOK, principal=principal, start=start, end=end)
+    naive, day = Fraction(0), start + timedelta(days=1)
+    while day <= end:
+        rate = Fraction(str(BOOK.value("interest/forsinkelsesrente", day)))
+        naive += Fraction(str(principal)) * rate / 100 / (366 if calendar.isleap(day.year) else 365)
+        day += timedelta(days=1)
+    assert result.days == max(0, (end - start).days) == sum(p.days for p in result.periods)
+    assert result.amount == ore(naive)
+    for period in result.periods:
+        assert period.first.year == period.last.year
+        assert (period.first.month <= 6) == (period.last.month <= 6)

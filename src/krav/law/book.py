@@ -93,6 +93,12 @@ class LawBook:
             key=lambda r: r.in_force,  # type: ignore[arg-type, return-value]
         )
         self._in_force_days: list[date] = [r.in_force for r in self._in_force if r.in_force]
+        # Entries are immutable: build them once so a lookup is a dict access and a bisect.
+        self._entries = {
+            name: tuple(_entry(q, v, v.key) for v in q.values)  # type: ignore[arg-type]
+            for name, q in quantities.items()
+            if q.keyed_by != "regime"
+        }
 
     def names(self) -> list[str]:
         """Every quantity and regime name, sorted (``fees/inkassosats``, ``regimes/inkl2026`` …)."""
@@ -124,18 +130,16 @@ class LawBook:
                 raise LawDataError(f"{name}: ingen verdi for regimet {regime}")
             since = self._by_id[regime].in_force
             return _entry(quantity, found, since)  # type: ignore[arg-type]
-        found = self._dated(quantity, day)
-        return _entry(quantity, found, found.key)  # type: ignore[arg-type]
+        return self._entries[name][self._dated(quantity, day)]
 
     def changes(self, name: str, first: date, last: date) -> list[Entry]:
         """Entries of a date-keyed quantity in force on any day of ``[first, last]``, in order."""
         quantity = self._quantity(name)
         if quantity.keyed_by == "regime":
             raise LawDataError(f"{name} er knyttet til regime, ikke til dato")
-        self._dated(quantity, last)  # raises for a day after an expired value
+        stop = self._dated(quantity, last) + 1  # raises for a day after an expired value
         start = self._index(quantity, first)
-        stop = bisect_right(quantity.starts, last)
-        return [_entry(quantity, v, v.key) for v in quantity.values[start:stop]]  # type: ignore[arg-type]
+        return list(self._entries[name][start:stop])
 
     def on(self, day: date) -> dict[str, Entry]:
         """All in force on ``day``: quantities with a value that day, regimes adopted by then."""
@@ -172,7 +176,8 @@ class LawBook:
             )
         return index
 
-    def _dated(self, quantity: Quantity, day: date) -> Value:
+    def _dated(self, quantity: Quantity, day: date) -> int:
+        """Index of the value of ``quantity`` in force on ``day`` (checks expiry)."""
         index = self._index(quantity, day)
         months = quantity.expires_after_months
         if months is not None and index == len(quantity.values) - 1:
@@ -184,7 +189,7 @@ class LawBook:
                     f"{last_since.isoformat()}–{(expiry - timedelta(days=1)).isoformat()}; "
                     f"legg inn verdien fra {expiry.isoformat()}"
                 )
-        return quantity.values[index]
+        return index
 
     def _current(self, day: date) -> Regime | None:
         index = bisect_right(self._in_force_days, day) - 1

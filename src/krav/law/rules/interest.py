@@ -66,6 +66,8 @@ def interest(book: LawBook, *, principal: Decimal, start: date, end: date) -> In
 def _spans(book: LawBook, first_day: date, end: date) -> list[tuple[date, date, Decimal]]:
     """``(first, last, rate)`` pieces of ``[first_day, end]``, cut at 1 Jan, 1 Jul, rate changes."""
     changes = book.changes(RATE, first_day, end)
+    if len(changes) == 1 and _same_half_year(first_day, end):
+        return [(first_day, end, changes[0].value)]  # the common case: one rate, no cut
     boundaries = {c.since for c in changes[1:]}
     for year in range(first_day.year, end.year + 1):
         boundaries.update({date(year, 1, 1), date(year, 7, 1)})
@@ -80,13 +82,24 @@ def _spans(book: LawBook, first_day: date, end: date) -> list[tuple[date, date, 
     return spans
 
 
+def _same_half_year(first: date, last: date) -> bool:
+    return first.year == last.year and (first.month <= 6) == (last.month <= 6)
+
+
 def _period(principal: Decimal, first: date, last: date, rate: Decimal) -> InterestPeriod:
     days = (last - first).days + 1
     exact = principal * rate * days / (100 * days_in_year(first.year))
     return InterestPeriod(first, last, days, rate, exact, round_half_up(exact))
 
 
+# Convention values already checked (kept alive here so their ids stay unique).
+_CHECKED: dict[int, object] = {}
+
+
 def _check_convention(book: LawBook, day: date) -> None:
     convention = book.value("interest/convention", day)
+    if id(convention) in _CHECKED:
+        return
     if convention != SUPPORTED_CONVENTION:
         raise LawDataError(f"interest/convention: krav kan bare regne etter {SUPPORTED_CONVENTION}")
+    _CHECKED[id(convention)] = convention
