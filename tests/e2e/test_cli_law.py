@@ -29,13 +29,18 @@ def test_law_show_json_lists_what_is_in_force_with_since_and_source(
     data = run_json(capsys, "law", "show", "--on", "2026-01-01")
     assert data["on"] == "2026-01-01" and data["regime"] == "inkl1988"
     sats = data["parameters"]["fees/inkassosats"]
-    assert (sats["value"], sats["since"]) == ("750", "2026-01-01")
+    assert (sats["value"], sats["text"], sats["since"]) == ("750.00", "750", "2026-01-01")
     assert "FOR-2025-12-19-2709" in sats["source"]
     assert data["parameters"]["fees/reminder_fraction"]["text"] == "1/20"
     assert data["parameters"]["interest/forsinkelsesrente"]["value"] == "12.00"
     assert "regimes/inkl2026" not in data["parameters"]  # adopted 2026-05-22
     earlier = run_json(capsys, "law", "show", "--on", "2025-12-31")
-    assert earlier["parameters"]["fees/inkassosats"]["value"] == "700"
+    assert earlier["parameters"]["fees/inkassosats"]["value"] == "700.00"
+    assert earlier["parameters"]["salaer/bands"]["value"][0] == {
+        "up_to": "500",
+        "lett": "0.25",
+        "tung": "0.5",
+    }
     later = run_json(capsys, "law", "show", "--on", "2026-11-22")
     assert later["parameters"]["regimes/inkl2026"]["value"] is False
     assert later["parameters"]["regimes/inkl2026"]["text"] == "ikke i kraft"

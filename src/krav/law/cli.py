@@ -49,8 +49,9 @@ def law_show(on: OnOption = None, json: JsonOption = False) -> None:
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
+    money = entry.unit in ("NOK", "EUR")  # amounts as "1234.50"; rates and factors as written
     return {
-        "value": _plain(entry.value),
+        "value": fmt(entry.value) if money else _plain(entry.value),
         "text": entry.text,
         "unit": entry.unit,
         "since": entry.since,
