@@ -50,8 +50,11 @@ def reverse_payment(conn: Connection, *, payment_id: int, on: date) -> None:
         raise NotFound(f"ukjent innbetaling {payment_id}")
     if payment["status"] == "reversed":
         raise UnableToProceed(f"innbetaling {payment_id} er allerede tilbakeført")
+    # everything the payment caused: its allocation, interest taken back or re-accrued, and costs
+    # cancelled because it was in time (they stand again when the payment bounces)
     rows = conn.execute(select(postings).where(postings.c.payment_id == payment_id,
-                                               postings.c.reverses_id.is_(None))).mappings().all()
+                                               postings.c.rule != "reversal-of-payment")
+                        ).mappings().all()
     if rows:
         conn.execute(insert(postings), [{
             "claim_id": r["claim_id"], "on": on, "kind": "reversal", "component": r["component"],

@@ -7,9 +7,8 @@ file with a handful of statements.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,22 +19,26 @@ from krav.cases.content import balances_by_component, build_content, claim_rows_
 from krav.db.tables import claims, creditors, events, letters, postings
 from krav.kernel.errors import NotFound, UnableToProceed
 from krav.kernel.money import from_ore, to_ore
-from krav.law import law_book, rules
+from krav.law import law_book
 from krav.ledger.allocation import allocate, parse_order
+from krav.ledger.backdated import (
+    costs_charged_after,
+    reaccrue_interest,
+    rewind_interest,
+    undo_costs_after_timely_payment,
+)
 from krav.ledger.model import COST_COMPONENTS
+from krav.ledger.working import (
+    PaymentToAllocate,
+    WorkingClaim,
+    crystallise,
+    outstanding,
+    post,
+)
 from krav.settings import Agency, load_settings
 
 ZERO = Decimal("0.00")
 COLLECTION_STAGES = ("collection", "payment_demand", "salaer_lett", "legal_ready")
-
-
-@dataclass(frozen=True)
-class PaymentToAllocate:
-    payment_id: int
-    claim_id: int
-    amount: Decimal
-    paid_on: date
-    designation: str | None = None  # the debtor's designation: costs | interest | principal
 
 
 @dataclass
@@ -48,24 +51,14 @@ class AllocationSummary:
     rest_notices: int = 0
 
 
-@dataclass
-class _Claim:
-    """Mutable working copy of a claim while a chunk of payments is allocated."""
-
-    row: dict[str, Any]
-    balances: dict[str, Decimal]
-    postings: list[dict[str, Any]] = field(default_factory=list)
-    changed: bool = False
-
-
 def claim_balances(conn: Connection, claim_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
     """Per claim the balance of every component (and ``paid``), from the postings."""
     return balances_by_component(conn, claim_ids)
 
 
-def _load(conn: Connection, claim_ids: set[int]) -> dict[int, _Claim]:
+def _load(conn: Connection, claim_ids: set[int]) -> dict[int, WorkingClaim]:
     ids = sorted(claim_ids)
-    loaded: dict[int, _Claim] = {}
+    loaded: dict[int, WorkingClaim] = {}
     cols = [claims.c.id, claims.c.status, claims.c.stage, claims.c.principal_ore,
             claims.c.interest_ore, claims.c.costs_ore, claims.c.interest_through,
             claims.c.last_deadline, claims.c.next_action_on, claims.c.close_reason,
@@ -74,7 +67,7 @@ def _load(conn: Connection, claim_ids: set[int]) -> dict[int, _Claim]:
         chunk = ids[start:start + 2000]
         for row in conn.execute(select(*cols).join(creditors, creditors.c.id == claims.c.creditor_id)
                                 .where(claims.c.id.in_(chunk))).mappings():
-            loaded[row["id"]] = _Claim(row=dict(row), balances={
+            loaded[row["id"]] = WorkingClaim(row=dict(row), balances={
                 "principal": from_ore(row["principal_ore"]),
                 "interest": from_ore(row["interest_ore"])})
     with_costs = [cid for cid, c in loaded.items() if c.row["costs_ore"]]
@@ -89,40 +82,6 @@ def _load(conn: Connection, claim_ids: set[int]) -> dict[int, _Claim]:
     return loaded
 
 
-def _post(claim: _Claim, *, on: date, kind: str, component: str, amount: Decimal, rule: str,
-          key: str, reference: str = "", inputs: dict[str, str] | None = None,
-          payment_id: int | None = None, reverses_id: int | None = None) -> None:
-    claim.postings.append({
-        "claim_id": claim.row["id"], "on": on, "kind": kind, "component": component,
-        "amount_ore": to_ore(amount), "rule": rule, "reference": reference,
-        "inputs": inputs or {}, "payment_id": payment_id, "reverses_id": reverses_id, "key": key})
-    claim.balances[component] = claim.balances.get(component, ZERO) + amount
-    claim.changed = True
-
-
-def _crystallise(claim: _Claim, book: Any, until: date, key: str) -> None:
-    """Interest on the unpaid principal up to ``until`` (FRL § 3; architecture decision 3)."""
-    start: date = claim.row["interest_through"]
-    principal = claim.balances.get("principal", ZERO)
-    if until <= start:
-        return
-    claim.row["interest_through"] = until
-    claim.changed = True
-    if principal <= 0:
-        return
-    result = rules.interest(book, principal=principal, start=start, end=until)
-    if result.amount > 0:
-        _post(claim, on=until, kind="interest", component="interest", amount=result.amount,
-              rule="FRL-3-forsinkelsesrente", key=key,
-              reference="forsinkelsesrenteloven § 3 første ledd",
-              inputs={"principal": str(principal), "from": (start + timedelta(days=1)).isoformat(),
-                      "through": until.isoformat(), "days": str(result.days)})
-
-
-def _outstanding(claim: _Claim) -> Decimal:
-    return sum((v for k, v in claim.balances.items() if k != "overpaid"), ZERO)
-
-
 def allocate_payments(conn: Connection, items: Sequence[PaymentToAllocate], *, as_of: date,
                       agency: Agency | None = None) -> AllocationSummary:
     """Book ``items`` on their claims (see module docstring); one chunk, a few statements."""
@@ -131,17 +90,20 @@ def allocate_payments(conn: Connection, items: Sequence[PaymentToAllocate], *, a
     if not items:
         return summary
     working = _load(conn, {i.claim_id for i in items})
-    late_costs = _costs_charged_after(conn, [i for i in items if i.paid_on < as_of])
+    late_costs = costs_charged_after(conn, [i for i in items if i.paid_on < as_of])
     rest_notice_for: dict[int, int] = {}
     for item in sorted(items, key=lambda i: (i.claim_id, i.paid_on, i.payment_id)):
         claim = working[item.claim_id]
-        _undo_costs_after_timely_payment(claim, item, late_costs.get(item.claim_id, []))
+        rewound = rewind_interest(claim, item, book)
+        undo_costs_after_timely_payment(claim, item, late_costs.get(item.claim_id, []))
         _allocate_one(claim, item, book)
+        if rewound:
+            reaccrue_interest(claim, item, book, *rewound)
         summary.payments += 1
         summary.allocated_ore += to_ore(item.amount)
-        if claim.row["status"] == "closed" and claim.row["close_reason"] == "paid":
+        if claim.row["status"] == "closed":  # already closed, or closed by this payment
             continue
-        if _outstanding(claim) <= 0:
+        if outstanding(claim) <= 0:
             claim.row.update(status="closed", close_reason="paid", closed_on=item.paid_on,
                              next_action_on=None)
             summary.closed += 1
@@ -156,91 +118,31 @@ def allocate_payments(conn: Connection, items: Sequence[PaymentToAllocate], *, a
     return summary
 
 
-def _costs_charged_after(conn: Connection, items: Sequence[PaymentToAllocate]
-                         ) -> dict[int, list[dict[str, Any]]]:
-    """Costs posted after a payment's date, for payments imported after the day they were made."""
-    if not items:
-        return {}
-    ids = sorted({i.claim_id for i in items})
-    earliest = min(i.paid_on for i in items)
-    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for start in range(0, len(ids), 2000):
-        for row in conn.execute(
-                select(postings.c.id, postings.c.claim_id, postings.c.on, postings.c.component,
-                       postings.c.amount_ore, postings.c.rule, postings.c.key)
-                .where(postings.c.claim_id.in_(ids[start:start + 2000]), postings.c.on > earliest,
-                       postings.c.kind.in_(COST_COMPONENTS))).mappings():
-            found[row["claim_id"]].append(dict(row))
-    return found
-
-
-def _undo_costs_after_timely_payment(claim: _Claim, item: PaymentToAllocate,
-                                     later: list[dict[str, Any]]) -> None:
-    """A payment that settled the claim when it was made counts in time even if the bank file
-    came later (law-no.md § 8, finansavtaleloven § 4-5): costs charged after its date are
-    reversed, since no collection costs may be charged for a claim paid in time (INKL § 17 (3))."""
-    after = [p for p in later if p["on"] > item.paid_on and p["amount_ore"] > 0]
-    if not after or claim.row["status"] == "closed":
-        return
-    charged_after = sum((from_ore(p["amount_ore"]) for p in after), ZERO)
-    if item.amount < _outstanding(claim) - charged_after:
-        return  # a part payment: the later steps stand
-    for p in after:
-        _post(claim, on=item.paid_on, kind="reversal", component=p["component"],
-              amount=-from_ore(p["amount_ore"]), rule="INKL-17-betalt-i-tide",
-              key=f"reversal:{p['key']}", reverses_id=p["id"], payment_id=item.payment_id,
-              reference="inkassoloven § 17 tredje ledd: betalt innen fristen, ingen kostnader",
-              inputs={"reverses": p["rule"], "paid_on": item.paid_on.isoformat()})
-        p["amount_ore"] = 0
-
-
-def _allocate_one(claim: _Claim, item: PaymentToAllocate, book: Any) -> None:
+def _allocate_one(claim: WorkingClaim, item: PaymentToAllocate, book: Any) -> None:
     key = f"payment:{item.payment_id}"
     if claim.row["status"] == "closed":
         # A payment to a closed claim is owed back to the debtor.
-        _post(claim, on=item.paid_on, kind="payment", component="overpaid", amount=-item.amount,
-              rule="overpaid-closed-claim", key=f"{key}:overpaid", payment_id=item.payment_id,
-              reference="innbetaling på avsluttet sak: skyldes tilbake")
+        post(claim, on=item.paid_on, kind="payment", component="overpaid", amount=-item.amount,
+             rule="overpaid-closed-claim", key=f"{key}:overpaid", payment_id=item.payment_id,
+             reference="innbetaling på avsluttet sak: skyldes tilbake")
         return
-    backdated_through: date = claim.row["interest_through"]
-    _crystallise(claim, book, item.paid_on, key=f"interest:{key}")
+    crystallise(claim, book, item.paid_on, key=f"interest:{key}")
     order = parse_order(claim.row["allocation_order"] or "costs,interest,principal")
     owed = {k: v for k, v in claim.balances.items() if k != "overpaid"}
     split = allocate(item.amount, owed, order=order, designation=item.designation)
     for component, part in split.parts.items():
-        _post(claim, on=item.paid_on, kind="payment", component=component, amount=-part,
-              rule="dekningsrekkefolge", key=f"{key}:{component}", payment_id=item.payment_id,
-              reference="dekningsrekkefølge: " + " → ".join(split.order),
-              inputs={"order": ",".join(split.order), "designation": item.designation or ""})
+        post(claim, on=item.paid_on, kind="payment", component=component, amount=-part,
+             rule="dekningsrekkefolge", key=f"{key}:{component}", payment_id=item.payment_id,
+             reference="dekningsrekkefølge: " + " → ".join(split.order),
+             inputs={"order": ",".join(split.order), "designation": item.designation or ""})
     overpaid = split.overpaid
-    if item.paid_on < backdated_through and split.parts.get("principal"):
-        overpaid += _correct_backdated_interest(claim, item, book, backdated_through,
-                                                split.parts["principal"])
     if overpaid > 0:
-        _post(claim, on=item.paid_on, kind="payment", component="overpaid", amount=-overpaid,
-              rule="overpaid", key=f"{key}:overpaid", payment_id=item.payment_id,
-              reference="overskytende beløp skyldes tilbake til skyldner")
+        post(claim, on=item.paid_on, kind="payment", component="overpaid", amount=-overpaid,
+             rule="overpaid", key=f"{key}:overpaid", payment_id=item.payment_id,
+             reference="overskytende beløp skyldes tilbake til skyldner")
 
 
-def _correct_backdated_interest(claim: _Claim, item: PaymentToAllocate, book: Any,
-                                through: date, principal_part: Decimal) -> Decimal:
-    """A payment dated before interest was last crystallised stops interest on the part it paid
-    from its payment date (FRL § 3; law-no.md § 8). Returns what becomes owed back."""
-    excess = rules.interest(book, principal=principal_part, start=item.paid_on, end=through).amount
-    if excess <= 0:
-        return ZERO
-    interest_left = max(ZERO, claim.balances.get("interest", ZERO))
-    reduce = min(excess, interest_left)
-    if reduce > 0:
-        _post(claim, on=item.paid_on, kind="reversal", component="interest", amount=-reduce,
-              rule="FRL-3-rente-stoppet-ved-betaling", key=f"payment:{item.payment_id}:backdate",
-              reference="forsinkelsesrenteloven § 3: renten stopper for det som er betalt",
-              inputs={"principal_paid": str(principal_part), "from": item.paid_on.isoformat(),
-                      "through": through.isoformat()}, payment_id=item.payment_id)
-    return excess - reduce
-
-
-def _write(conn: Connection, working: dict[int, _Claim], as_of: date) -> None:
+def _write(conn: Connection, working: dict[int, WorkingClaim], as_of: date) -> None:
     changed = [c for c in working.values() if c.changed]
     rows = [p for c in changed for p in c.postings]
     if rows:
@@ -273,7 +175,7 @@ def _write(conn: Connection, working: dict[int, _Claim], as_of: date) -> None:
         conn.execute(insert(events), closed)
 
 
-def _queue_rest_notices(conn: Connection, rest: dict[int, int], working: dict[int, _Claim],
+def _queue_rest_notices(conn: Connection, rest: dict[int, int], working: dict[int, WorkingClaim],
                         as_of: date, agency: Agency, book: Any) -> int:
     """A part payment queues a rest-amount notice (one per payment)."""
     if not rest:
