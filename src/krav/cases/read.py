@@ -70,8 +70,11 @@ def case_view(conn: Connection, ref: str, *, as_of: date) -> dict[str, Any]:
         balances[p.component] = balances.get(p.component, ZERO) + from_ore(p.amount_ore)
     grouped = group_balances(balances)
     accrued = ZERO
+    # interest is crystallised through ``interest_through``; for an earlier day, through the
+    # last interest posting on or before it
     last_interest = max([p.on for p in posting_rows if p.kind == "interest"] + [claim["due_date"]])
-    interest_from = max(last_interest, min(claim["interest_through"], as_of))
+    through = claim["interest_through"]
+    interest_from = through if as_of >= through else last_interest
     if claim["status"] != "closed" and grouped["principal"] > 0 and as_of > interest_from:
         accrued = rules.interest(law_book(), principal=grouped["principal"], start=interest_from,
                                  end=as_of).amount

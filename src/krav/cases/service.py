@@ -6,7 +6,7 @@ salær or compensation can be charged, and it waits in a human queue (law-no.md 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -47,7 +47,8 @@ def dispute(conn: Connection, ref: str, *, on: date, reason: str) -> None:
     if claim["status"] in ("closed", "disputed"):
         raise UnableToProceed(f"sak {ref} er {claim['status']} og kan ikke bestrides nå")
     _set(conn, claim, status="disputed", next_action_on=None)
-    _event(conn, claim["id"], on, "disputed", {"reason": reason, "stage": claim["stage"]})
+    _event(conn, claim["id"], on, "disputed", {"reason": reason, "stage": claim["stage"],
+                                               **_scheduled(claim)})
     book = law_book()
     content = content_for_claim(conn, claim["id"], kind="dispute_ack",
                                 sent_on=on, deadline=None, sender=_sender(claim),
@@ -66,19 +67,34 @@ def _sender(claim: Any) -> str:
                                           "legal_ready") else "creditor"
 
 
+def _scheduled(claim: Any) -> dict[str, str | None]:
+    """The step date a stop takes away, kept in the event so resuming can give it back."""
+    day = claim["next_action_on"]
+    return {"next_action_on": day.isoformat() if day else None}
+
+
+def _stopped_schedule(conn: Connection, claim: Any) -> date | None:
+    """When the next step was due before the case was last disputed or paused."""
+    detail = conn.execute(select(events.c.detail).where(
+        events.c.claim_id == claim["id"], events.c.kind.in_(("disputed", "paused")))
+        .order_by(events.c.id.desc()).limit(1)).scalar()
+    saved = (detail or {}).get("next_action_on")
+    return date.fromisoformat(saved) if saved else None
+
+
 def resume(conn: Connection, ref: str, *, on: date) -> None:
     """Resume a disputed or paused case: the process continues from its stage.
 
-    A deadline that ran while the case was stopped is not held against the debtor: the next
-    step is due no earlier than the resume day.
+    The next step keeps the date it had when the case was stopped (a reminder still waits for
+    due + 14 days, the tung salær for 28 days past the deadline), but a deadline that ran while
+    the case was stopped is not held against the debtor: nothing happens before the resume day.
     """
     claim = claim_by_ref(conn, ref)
     if claim["status"] not in ("disputed", "paused"):
         raise UnableToProceed(f"sak {ref} er {claim['status']}; bare bestridte eller pausede "
                               "saker kan gjenopptas")
-    waiting = claim["stage"] in ("legal_ready", "awaiting_approval", "below_minimum",
-                                 "letters_done")
-    next_on = None if waiting else max(on, (claim["last_deadline"] or on) + timedelta(days=1))
+    scheduled = _stopped_schedule(conn, claim)
+    next_on = max(on, scheduled) if scheduled else None
     _set(conn, claim, status="open", next_action_on=next_on)
     _event(conn, claim["id"], on, "resumed", {"from": claim["status"]})
 
@@ -90,7 +106,7 @@ def pause(conn: Connection, ref: str, *, on: date, until: date | None, reason: s
         raise UnableToProceed(f"sak {ref} er {claim['status']} og kan ikke settes på pause")
     _set(conn, claim, status="paused", next_action_on=None)
     _event(conn, claim["id"], on, "paused", {"until": until.isoformat() if until else None,
-                                             "reason": reason})
+                                             "reason": reason, **_scheduled(claim)})
 
 
 def withdraw(conn: Connection, ref: str, *, on: date, reason: str = "") -> None:
