@@ -7,10 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
-from krav.cases import read, service
-from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
-from krav.ledger.check import check
 from tests.factories import (
     BYGG,
     NORDLYS,
@@ -23,6 +19,10 @@ from tests.factories import (
     postings_of,
     run_days,
 )
+
+from krav.cases import read, service
+from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
+from krav.ledger.check import check
 
 D = Decimal
 REF = "K-0000001"
@@ -41,7 +41,7 @@ def act(engine, fn, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
 
 
 def kinds(engine) -> list[str]:  # type: ignore[no-untyped-def]
-    return [l["kind"] for l in letters_of(engine)]
+    return [lt["kind"] for lt in letters_of(engine)]
 
 
 def test_a_dispute_stops_the_case_at_once(book) -> None:  # type: ignore[no-untyped-def]
@@ -187,8 +187,8 @@ def test_case_view_shows_letters_postings_balance_and_accrued_interest(book) -> 
     assert view["debtor"] == {"kind": "consumer", "name": "Kari Nordmann"}
     assert (view["principal"], view["due"], view["status"], view["stage"]) == (
         D("1000.00"), date(2026, 1, 5), "open", "payment_demand")
-    assert [(l["kind"], l["sender"], l["sent_on"], l["deadline"], l["fee"])
-            for l in view["letters"]] == [
+    assert [(lt["kind"], lt["sender"], lt["sent_on"], lt["deadline"], lt["fee"])
+            for lt in view["letters"]] == [
         ("reminder", "creditor", date(2026, 1, 19), date(2026, 2, 2), D("38.00")),
         ("collection_notice", "creditor", date(2026, 2, 3), date(2026, 2, 17), D("38.00")),
         ("payment_demand", "agency", date(2026, 2, 18), date(2026, 3, 4), D("0.00"))]
@@ -205,7 +205,7 @@ def test_case_view_as_of_a_past_day(book) -> None:  # type: ignore[no-untyped-de
     run_days(book, date(2026, 1, 19), date(2026, 2, 18))
     with book.connect() as conn:
         view = read.case_view(conn, REF, as_of=date(2026, 2, 10))
-    assert [l["kind"] for l in view["letters"]] == ["reminder", "collection_notice"]
+    assert [lt["kind"] for lt in view["letters"]] == ["reminder", "collection_notice"]
     assert view["balance"]["total"] == D("1085.53")
     # interest was last crystallised on 02-03: 7 days accrued by 02-10
     assert view["interest_accrued"] == D("2.30")
@@ -213,6 +213,7 @@ def test_case_view_as_of_a_past_day(book) -> None:  # type: ignore[no-untyped-de
 
 def test_case_view_payments_are_negative(book) -> None:  # type: ignore[no-untyped-def]
     from tests.factories import add_payment
+
     from krav.ledger.service import PaymentToAllocate, allocate_payments
 
     run_days(book, date(2026, 1, 19), date(2026, 1, 19))

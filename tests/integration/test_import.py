@@ -1,4 +1,4 @@
-"""CSV claim import on SQLite and PostgreSQL: all rows or none, row-level errors, KIDs, duplicates."""
+"""CSV claim import on SQLite and PostgreSQL: all rows or none, row errors, KIDs, duplicates."""
 
 from __future__ import annotations
 
@@ -6,11 +6,6 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
-
-from krav.db.tables import claims, creditors, debtors, postings
-from krav.intake.claims_csv import COLUMNS, ImportRejected
-from krav.kernel.errors import InvalidInput
-from krav.kernel.ids import kid_valid
 from tests.factories import (
     BYGG,
     FJORDNETT,
@@ -25,7 +20,12 @@ from tests.factories import (
     table_counts,
     write_csv,
 )
+
+from krav.db.tables import claims, creditors, debtors, postings
+from krav.intake.claims_csv import COLUMNS, ImportRejected
 from krav.intake.service import import_claims_file
+from krav.kernel.errors import InvalidInput
+from krav.kernel.ids import kid_valid
 
 
 def rejected(engine, tmp_path, rows) -> list[str]:  # type: ignore[no-untyped-def]
@@ -89,7 +89,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(engine, tmp_path) -> 
                 (7, "currency"), (8, "debtor_postcode"), (9, "kid"), (10, "amount"),
                 (11, "debtor_email"), (12, "due_date")]
     assert len(problems) == len(expected)
-    for problem, (line, column) in zip(problems, expected):
+    for problem, (line, column) in zip(problems, expected, strict=True):
         assert f"rad {line}, kolonne {column}:" in problem, problem
     assert table_counts(engine)["claims"] == 0 and table_counts(engine)["creditors"] == 0
 

@@ -12,12 +12,6 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
-
-from krav.cases import service as cases
-from krav.db.tables import claims, creditors, payments
-from krav.kernel.errors import UnableToProceed
-from krav.ledger.check import check
-from krav.ledger.service import PaymentToAllocate, allocate_payments, reverse_payment
 from tests.factories import (
     NORDLYS,
     add_payment,
@@ -29,6 +23,12 @@ from tests.factories import (
     postings_of,
     run_days,
 )
+
+from krav.cases import service as cases
+from krav.db.tables import claims, creditors, payments
+from krav.kernel.errors import UnableToProceed
+from krav.ledger.check import check
+from krav.ledger.service import PaymentToAllocate, allocate_payments, reverse_payment
 
 D = Decimal
 REF = "K-0000001"
@@ -106,7 +106,7 @@ def test_full_payment_closes_the_claim_and_stops_the_process(reminded) -> None: 
     assert summary.closed == 1 and summary.rest_notices == 0
     assert balances(reminded) == {}
     run_days(reminded, date(2026, 1, 26), date(2026, 3, 1))
-    assert [l["kind"] for l in letters_of(reminded)] == ["reminder"]
+    assert [lt["kind"] for lt in letters_of(reminded)] == ["reminder"]
     healthy(reminded)
 
 
@@ -138,7 +138,7 @@ def test_a_payment_to_a_closed_claim_is_owed_back_in_full(reminded) -> None:  # 
     pid, _ = pay(reminded, "300.00", date(2026, 1, 25))
     assert paid_parts(reminded, pid) == {"overpaid": -30000}
     assert claim(reminded)["close_reason"] == "withdrawn"
-    assert [l["kind"] for l in letters_of(reminded)] == ["reminder"]  # no rest notice
+    assert [lt["kind"] for lt in letters_of(reminded)] == ["reminder"]  # no rest notice
     healthy(reminded)
 
 

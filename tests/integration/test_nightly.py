@@ -8,12 +8,6 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-
-import krav.engine.run as run_module
-from krav.db.tables import claims, letters, postings
-from krav.engine.run import run_nightly
-from krav.kernel.errors import IllegalPolicy
-from krav.ledger.check import check
 from tests.factories import (
     BYGG,
     NORDLYS,
@@ -31,6 +25,12 @@ from tests.factories import (
     table_counts,
 )
 
+import krav.engine.run as run_module
+from krav.db.tables import claims, letters, postings
+from krav.engine.run import run_nightly
+from krav.kernel.errors import IllegalPolicy
+from krav.ledger.check import check
+
 D = Decimal
 
 
@@ -41,8 +41,8 @@ def ore(amount: str) -> int:
 def test_the_default_process_for_a_consumer_claim(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import_claims(engine, tmp_path, [claim_row(due=date(2026, 1, 5), amount="1000.00")])
     run_days(engine, date(2026, 1, 6), date(2026, 4, 30))
-    got = [(l["kind"], l["sender"], l["sent_on"], l["deadline"], l["fee_ore"], l["status"])
-           for l in letters_of(engine)]
+    got = [(lt["kind"], lt["sender"], lt["sent_on"], lt["deadline"], lt["fee_ore"], lt["status"])
+           for lt in letters_of(engine)]
     assert got == [
         ("reminder", "creditor", date(2026, 1, 19), date(2026, 2, 2), 3800, "pending"),
         ("collection_notice", "creditor", date(2026, 2, 3), date(2026, 2, 17), 3800, "pending"),
@@ -79,7 +79,7 @@ def test_the_payment_demand_letter_says_what_the_law_requires(engine, tmp_path) 
     assert reminder["amounts"]["total"] == "1042.60" and reminder["fee"] == "38.00"
 
 
-def test_a_business_debtor_owes_the_compensation_once_and_costs_are_offset(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_business_debtor_owes_compensation_once_and_costs_are_offset(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import_claims(engine, tmp_path, [claim_row(debtor=BYGG)])
     run_days(engine, date(2026, 1, 6), date(2026, 4, 30))
     ps = postings_of(engine)
@@ -108,8 +108,8 @@ def test_at_most_two_fee_bearing_letters_before_the_payment_demand(engine, tmp_p
         run_days(engine, date(2026, 1, 19), date(2026, 3, 20))
     finally:
         monkey.undo()
-    fees = [l["fee_ore"] for l in letters_of(engine)]
-    assert [l["kind"] for l in letters_of(engine)] == [
+    fees = [lt["fee_ore"] for lt in letters_of(engine)]
+    assert [lt["kind"] for lt in letters_of(engine)] == [
         "reminder", "reminder", "collection_notice", "payment_demand"]
     assert sum(1 for f in fees[:3] if f > 0) == 2
 
@@ -201,7 +201,7 @@ def test_dry_run_writes_nothing_and_describes_the_plan(engine, tmp_path) -> None
     plan = data["plans"][0]
     assert (plan["ref"], plan["from_stage"], plan["to_stage"]) == ("K-0000001", "invoiced",
                                                                     "reminder")
-    assert [l["kind"] for l in plan["letters"]] == ["reminder"]
+    assert [lt["kind"] for lt in plan["letters"]] == ["reminder"]
     # what would be charged: 4.60 + 38.00 for the consumer, 4.60 + 460 compensation (+ 0 fee)
     assert data["charged"] == D("507.20")
     real = run_nightly(engine, as_of=date(2026, 1, 19))
@@ -209,7 +209,7 @@ def test_dry_run_writes_nothing_and_describes_the_plan(engine, tmp_path) -> None
     assert "plans" not in real.to_json()
 
 
-def test_an_illegal_stored_policy_stops_the_run_before_anything_is_written(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_illegal_stored_policy_stops_the_run_before_any_write(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import_claims(engine, tmp_path, [claim_row()])
     set_policy(engine, NORDLYS, {"demand_deadline_days": 7})
     before = table_counts(engine)

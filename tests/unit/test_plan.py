@@ -73,7 +73,7 @@ def walk(book, start: ClaimState, first: date, last: date,  # type: ignore[no-un
 
 def test_default_process_for_a_consumer_claim_of_1000_due_2026_01_05(book) -> None:  # type: ignore[no-untyped-def]
     w = walk(book, state(), date(2026, 1, 5), date(2026, 5, 1))
-    got = [(l.kind, l.sender, l.sent_on, l.deadline, l.fee) for l in w.letters]
+    got = [(lt.kind, lt.sender, lt.sent_on, lt.deadline, lt.fee) for lt in w.letters]
     assert got == [
         # reminder at due + 14 with the 2026 fee 750/20 = 37.50 → 38 and a 14-day deadline
         ("reminder", "creditor", date(2026, 1, 19), date(2026, 2, 2), D("38.00")),
@@ -110,14 +110,14 @@ def test_nothing_happens_before_the_first_step_is_due(book) -> None:  # type: ig
 
 def test_a_2025_reminder_carries_the_2025_fee(book) -> None:  # type: ignore[no-untyped-def]
     w = walk(book, state(due=date(2025, 6, 2)), date(2025, 6, 2), date(2025, 7, 10))
-    assert [(l.sent_on, l.fee) for l in w.letters] == [(date(2025, 6, 16), D("35.00")),
+    assert [(lt.sent_on, lt.fee) for lt in w.letters] == [(date(2025, 6, 16), D("35.00")),
                                                        (date(2025, 7, 1), D("35.00"))]
 
 
 def test_the_fee_uses_the_inkassosats_of_the_day_the_letter_is_sent(book) -> None:  # type: ignore[no-untyped-def]
     # Reminder sent 2025-12-24 (sats 700 → 35.00); notice 2026-01-08 (sats 750 → 38.00).
     w = walk(book, state(due=date(2025, 12, 10)), date(2025, 12, 10), date(2026, 1, 10))
-    assert [(l.kind, l.sent_on, l.fee) for l in w.letters] == [
+    assert [(lt.kind, lt.sent_on, lt.fee) for lt in w.letters] == [
         ("reminder", date(2025, 12, 24), D("35.00")),
         ("collection_notice", date(2026, 1, 8), D("38.00"))]
 
@@ -126,7 +126,7 @@ def test_a_deadline_on_a_saturday_moves_the_next_step_past_the_following_monday(
     # due Saturday 2026-01-03 → reminder Saturday 01-17, deadline Saturday 01-31;
     # a payment on Monday 02-02 is in time, so the notice goes out Tuesday 02-03.
     w = walk(book, state(due=date(2026, 1, 3)), date(2026, 1, 3), date(2026, 2, 10))
-    assert [(l.kind, l.sent_on, l.deadline) for l in w.letters] == [
+    assert [(lt.kind, lt.sent_on, lt.deadline) for lt in w.letters] == [
         ("reminder", date(2026, 1, 17), date(2026, 1, 31)),
         ("collection_notice", date(2026, 2, 3), date(2026, 2, 17))]
 
@@ -136,7 +136,7 @@ def test_a_deadline_on_maundy_thursday_waits_for_the_easter_holidays(book) -> No
     assert after_deadline(date(2026, 4, 2), 1) == date(2026, 4, 8)
     assert after_deadline(date(2026, 4, 1), 1) == date(2026, 4, 2)
     w = walk(book, state(due=date(2026, 3, 5)), date(2026, 3, 5), date(2026, 4, 10))
-    assert [(l.sent_on, l.deadline) for l in w.letters] == [
+    assert [(lt.sent_on, lt.deadline) for lt in w.letters] == [
         (date(2026, 3, 19), date(2026, 4, 2)), (date(2026, 4, 8), date(2026, 4, 22))]
 
 
@@ -144,7 +144,7 @@ def test_a_missed_run_catches_up_on_the_run_day(book) -> None:  # type: ignore[n
     """Ten days late: the reminder is dated the run day and its deadline counts from it."""
     plan = plan_claim(state(), PlanContext(book=book, as_of=date(2026, 1, 29),
                                            policies={1: DEFAULT_POLICY}))
-    assert [(l.kind, l.sent_on, l.deadline) for l in plan.letters] == [
+    assert [(lt.kind, lt.sent_on, lt.deadline) for lt in plan.letters] == [
         ("reminder", date(2026, 1, 29), date(2026, 2, 12))]
     assert plan.after.next_action_on == date(2026, 2, 13)
     interest = [p for p in plan.postings if p.kind == "interest"]
@@ -154,7 +154,7 @@ def test_a_missed_run_catches_up_on_the_run_day(book) -> None:  # type: ignore[n
 def test_a_run_months_late_sends_one_letter_not_the_whole_ladder(book) -> None:  # type: ignore[no-untyped-def]
     plan = plan_claim(state(), PlanContext(book=book, as_of=date(2026, 6, 1),
                                            policies={1: DEFAULT_POLICY}))
-    assert [l.kind for l in plan.letters] == ["reminder"]
+    assert [lt.kind for lt in plan.letters] == ["reminder"]
 
 
 def test_transfer_and_payment_demand_chain_on_the_same_day(book) -> None:  # type: ignore[no-untyped-def]
@@ -164,7 +164,7 @@ def test_transfer_and_payment_demand_chain_on_the_same_day(book) -> None:  # typ
     plan = plan_claim(s, PlanContext(book=book, as_of=date(2026, 2, 18),
                                      policies={1: DEFAULT_POLICY}))
     assert [e[0] for e in plan.events] == ["transferred"]
-    assert [(l.kind, l.sent_on) for l in plan.letters] == [("payment_demand", date(2026, 2, 18))]
+    assert [(lt.kind, lt.sent_on) for lt in plan.letters] == [("payment_demand", date(2026, 2, 18))]
     assert plan.after.stage == "payment_demand"
     assert plan.after.next_action_on == date(2026, 3, 5)
 
@@ -202,7 +202,7 @@ def test_business_debtor_compensation_claimed_once_and_offset(book) -> None:  # 
     w = walk(book, state(kind="business"), date(2026, 1, 5), date(2026, 5, 1))
     comp = w.charged("compensation")
     assert comp == [(date(2026, 1, 19), D("460.00"))]
-    assert [l.fee for l in w.letters] == [D("0.00"), D("0.00"), D("0.00")]  # absorbed by 460
+    assert [lt.fee for lt in w.letters] == [D("0.00"), D("0.00"), D("0.00")]  # absorbed by 460
     # salær for a business debtor is × 1.5: lett 393.75, tung 787.50 in all
     assert [a for _, a in w.charged("salaer")] == [D("9.75"), D("393.75")]
     f = w.final
@@ -232,7 +232,7 @@ def test_compensation_not_claimed_when_the_creditor_turns_it_off(book) -> None: 
     w = walk(book, state(kind="business", policy=policy), date(2026, 1, 5), date(2026, 2, 10),
              policy=policy)
     assert w.charged("compensation") == []
-    assert [l.fee for l in w.letters] == [D("38.00"), D("38.00")]
+    assert [lt.fee for lt in w.letters] == [D("38.00"), D("38.00")]
 
 
 def test_at_most_two_fee_bearing_letters_even_if_a_policy_asks_for_three(book) -> None:  # type: ignore[no-untyped-def]
@@ -240,7 +240,7 @@ def test_at_most_two_fee_bearing_letters_even_if_a_policy_asks_for_three(book) -
                           LetterStep("collection_notice", 1, 14)))
     w = walk(book, state(policy=three), date(2026, 1, 5), date(2026, 4, 1), policy=three)
     assert w.kinds()[:3] == ["reminder", "reminder", "collection_notice"]
-    assert [l.fee for l in w.letters[:3]] == [D("38.00"), D("38.00"), D("0.00")]
+    assert [lt.fee for lt in w.letters[:3]] == [D("38.00"), D("38.00"), D("0.00")]
     before_demand = [p for p in w.postings if p.kind in ("reminder_fee", "collection_notice_fee")
                      and p.amount > 0]
     assert len(before_demand) == 2
@@ -289,5 +289,5 @@ def test_posting_keys_are_unique_per_claim(book) -> None:  # type: ignore[no-unt
     w = walk(book, state(kind="business"), date(2026, 1, 5), date(2026, 5, 1))
     keys = [p.key for p in w.postings]
     assert len(keys) == len(set(keys))
-    steps = [l.step_key for l in w.letters]
+    steps = [lt.step_key for lt in w.letters]
     assert len(steps) == len(set(steps))

@@ -1,4 +1,4 @@
-"""Dunning policies: parsing and the compliance lint (an illegal policy is refused, naming the §)."""
+"""Dunning policies: parsing and the compliance lint (an illegal policy is refused, naming §)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Claims from a CSV file (UTF-8, header row): parse and validate every row, then import all or none.
+"""Claims from a CSV file (UTF-8, header row): validate every row, then import all or none.
 
 Columns (exact, in any order): creditor_orgnr, creditor_name, invoice_number, invoice_date,
 due_date, amount, currency, debtor_kind, debtor_name, debtor_id, debtor_address, debtor_postcode,
@@ -74,6 +74,8 @@ def read_rows(path: Path) -> tuple[list[ClaimRow], list[str]]:
         raise InvalidInput("filen finnes ikke", where=source) from None
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"ikke UTF-8 (byte {exc.start})", where=source) from None
+    except OSError as exc:  # a directory, no permission …
+        raise InvalidInput(f"kan ikke lese filen ({exc.strerror})", where=source) from None
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     missing = [c for c in COLUMNS if c not in header]
@@ -92,7 +94,8 @@ def read_rows(path: Path) -> tuple[list[ClaimRow], list[str]]:
     return rows, problems
 
 
-def _parse_row(raw: dict[str, str | None], line: int, source: str) -> tuple[ClaimRow | None, list[str]]:
+def _parse_row(raw: dict[str, str | None], line: int,
+               source: str) -> tuple[ClaimRow | None, list[str]]:
     problems: list[str] = []
     values = {k: (raw.get(k) or "").strip() for k in COLUMNS}
 
@@ -138,7 +141,8 @@ def _parse_row(raw: dict[str, str | None], line: int, source: str) -> tuple[Clai
         problems.append(f"{where('debtor_postcode')}: ugyldig postnummer "
                         f"{values['debtor_postcode']!r} (tillatt: fire sifre)")
     if values["debtor_email"] and not EMAIL.match(values["debtor_email"]):
-        problems.append(f"{where('debtor_email')}: ugyldig e-postadresse {values['debtor_email']!r}")
+        problems.append(f"{where('debtor_email')}: ugyldig e-postadresse "
+                        f"{values['debtor_email']!r}")
     if values["debtor_phone"] and not PHONE.match(values["debtor_phone"]):
         problems.append(f"{where('debtor_phone')}: ugyldig telefonnummer "
                         f"{values['debtor_phone']!r} (tillatt: 8–15 sifre, ev. med +)")

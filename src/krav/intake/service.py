@@ -97,7 +97,8 @@ def _refuse_generated_kid_clashes(rows: Sequence[ClaimRow], claim_rows: list[dic
     provided = {r.kid for r in rows if r.kid}
     problems = [f"{source}, rad {row.line}, kolonne kid: den genererte KID-en {new['kid']} "
                 "er lik en KID en annen rad har med seg"
-                for row, new in zip(rows, claim_rows) if not row.kid and new["kid"] in provided]
+                for row, new in zip(rows, claim_rows, strict=True)
+                if not row.kid and new["kid"] in provided]
     if problems:
         raise ImportRejected(source, problems)
 
@@ -124,7 +125,8 @@ def _refuse_duplicates(conn: Connection, rows: Sequence[ClaimRow], creditor_rows
         key = (row.creditor_orgnr, row.invoice_number)
         if key in seen:
             problems.append(f"{source}, rad {row.line}, kolonne invoice_number: faktura "
-                            f"{row.invoice_number} for {row.creditor_orgnr} står også på rad {seen[key]}")
+                            f"{row.invoice_number} for {row.creditor_orgnr} står også på rad "
+                            f"{seen[key]}")
         seen[key] = row.line
     pairs = [(creditor_rows[o].id, n) for o, n in seen]
     existing = set()
