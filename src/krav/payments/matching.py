@@ -15,26 +15,26 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, tuple_
 
 from krav.db.tables import claims, creditors
+from krav.payments.bulk import select_in
 from krav.payments.model import BankTransaction
-from krav.payments.tables import instalment_kids
 
 CHUNK = 5000
 TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z/_.-]*[0-9A-Za-z]|[0-9]")
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     """The outcome for one transaction: a claim, or why not (and claims worth suggesting)."""
 
     claim_id: int | None = None
     how: str = ""  # kid | instalment | invoice | text
     reason: str = ""  # why unmatched (Norwegian, shown in the queue)
-    candidates: list[int] = field(default_factory=list)
+    candidates: tuple[int, ...] = ()
 
 
 def chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
@@ -48,19 +48,16 @@ def tokens(text: str) -> set[str]:
 
 
 def _claims_by_kid(conn: Connection, kids: set[str]) -> dict[str, list[tuple[int, str]]]:
+    """Claims (id, currency) by KID — claim KIDs first, then payment-plan instalment KIDs."""
     found: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    ordered = sorted(kids)
-    for chunk in chunks(ordered):
-        for kid, claim_id, currency in conn.execute(
-                select(claims.c.kid, claims.c.id, claims.c.currency)
-                .where(claims.c.kid.in_(chunk))).tuples():
-            found[kid].append((claim_id, currency))
-    for chunk in chunks(sorted(k for k in kids if k not in found)):
-        for kid, claim_id, currency in conn.execute(
-                select(instalment_kids.c.kid, claims.c.id, claims.c.currency)
-                .join(claims, claims.c.id == instalment_kids.c.claim_id)
-                .where(instalment_kids.c.kid.in_(chunk))).tuples():
-            found[kid].append((claim_id, currency))
+    for kid, claim_id, currency in select_in(
+            conn, "SELECT kid, id, currency FROM claims WHERE kid IN ({})", sorted(kids)):
+        found[kid].append((claim_id, currency))
+    rest = sorted(k for k in kids if k not in found)
+    for kid, claim_id, currency in select_in(
+            conn, "SELECT i.kid, c.id, c.currency FROM instalment_kids i "
+                  "JOIN claims c ON c.id = i.claim_id WHERE i.kid IN ({})", rest):
+        found[kid].append((claim_id, currency))
     return found
 
 
@@ -70,12 +67,12 @@ def _match_kid(t: BankTransaction, by_kid: dict, match: Match) -> bool:
         return False
     if len(hits) > 1:
         match.reason = f"KID {t.kid} passer på {len(hits)} krav"
-        match.candidates = [c for c, _ in hits]
+        match.candidates = tuple(c for c, _ in hits)
         return True
     claim_id, currency = hits[0]
     if currency != t.currency:
         match.reason = f"betalt i {t.currency}, kravet er i {currency}"
-        match.candidates = [claim_id]
+        match.candidates = (claim_id,)
         return True
     match.claim_id, match.how = claim_id, "kid"
     return True
@@ -110,7 +107,7 @@ def _match_text(t: BankTransaction, words: set[str], loose: dict, match: Match) 
     if len(set(sure)) == 1:
         match.claim_id, match.how = sure[0], "text"
         return
-    match.candidates = sorted({cid for cid, _, _ in found})
+    match.candidates = tuple(sorted({cid for cid, _, _ in found}))
     if len(set(sure)) > 1:
         match.reason = "teksten passer på flere krav"
     elif found:
@@ -122,9 +119,17 @@ def _match_text(t: BankTransaction, words: set[str], loose: dict, match: Match) 
 
 def match_transactions(conn: Connection, txs: Sequence[BankTransaction]) -> list[Match]:
     """One :class:`Match` per transaction, in order; a handful of queries for the whole chunk."""
-    results = [Match() for _ in txs]
     by_kid = _claims_by_kid(conn, {t.kid for t in txs if t.kid})
-    rest = [i for i, t in enumerate(txs) if not _match_kid(t, by_kid, results[i])]
+    results: list[Match] = []
+    rest = []
+    for i, t in enumerate(txs):  # the hot path: one exact, unambiguous KID in the same currency
+        hits = by_kid.get(t.kid)
+        if hits and len(hits) == 1 and hits[0][1] == t.currency:
+            results.append(Match(hits[0][0], "kid"))
+            continue
+        results.append(Match())
+        if not _match_kid(t, by_kid, results[i]):
+            rest.append(i)
     if not rest:
         return results
     words = {i: tokens(txs[i].text) for i in rest}

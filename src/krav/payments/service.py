@@ -23,6 +23,7 @@ from sqlalchemy import Connection, insert, select, update
 from krav.db.tables import import_files, payments
 from krav.kernel.money import from_ore
 from krav.ledger.service import PaymentToAllocate, allocate_payments
+from krav.payments.bulk import insert_rows, select_in
 from krav.payments.formats.sniff import parse_bank_file
 from krav.payments.matching import Match, chunks, match_transactions
 from krav.payments.model import BankTransaction
@@ -112,9 +113,9 @@ def book_transactions(conn: Connection, txs: Sequence[BankTransaction], *, sourc
 def _fresh(conn: Connection, chunk: Sequence[BankTransaction], seen: set[str]
            ) -> list[BankTransaction]:
     """The transactions of ``chunk`` booked neither before nor earlier in this file."""
-    wanted = [t.external_id for t in chunk]
-    known = set(conn.execute(select(payments.c.external_id)
-                             .where(payments.c.external_id.in_(wanted))).scalars())
+    known = {row[0] for row in select_in(
+        conn, "SELECT external_id FROM payments WHERE external_id IN ({})",
+        [t.external_id for t in chunk])}
     fresh = []
     for t in chunk:
         if t.external_id in known or t.external_id in seen:
@@ -124,21 +125,36 @@ def _fresh(conn: Connection, chunk: Sequence[BankTransaction], seen: set[str]
     return fresh
 
 
+PAYMENT_COLUMNS = ("source", "file_id", "external_id", "paid_on", "booked_on", "amount_ore",
+                   "kid", "invoice_number", "creditor_orgnr", "payer_name", "payer_account",
+                   "text", "claim_id", "status", "designation")
+
+
 def _insert_payments(conn: Connection, txs: Sequence[BankTransaction], matches: Sequence[Match],
                      source: str, file_id: int | None) -> list[int]:
-    rows = [{
-        "source": source, "file_id": file_id, "external_id": t.external_id, "paid_on": t.paid_on,
-        "booked_on": t.booked_on, "amount_ore": t.amount_ore, "kid": t.kid[:25] or None,
-        "invoice_number": t.invoice_number or None, "creditor_orgnr": t.creditor_orgnr or None,
-        "payer_name": t.payer_name or None, "payer_account": t.payer_account or None,
-        "text": t.text or None,
-        "claim_id": None if t.reversal else m.claim_id,
-        "status": "reversal" if t.reversal else ("matched" if m.claim_id else "unmatched"),
-        "designation": t.designation or None,
-    } for t, m in zip(txs, matches, strict=True)]
-    result = conn.execute(insert(payments).returning(payments.c.id, sort_by_parameter_order=True),
-                          rows)
-    return [row[0] for row in result]
+    """Insert the payments (one driver-level executemany); their ids in the order of ``txs``.
+
+    On SQLite the transaction already holds the write lock (the ``import_files`` row), and a
+    rowid table without AUTOINCREMENT gives each new row ``max(id) + 1``: the ids are the
+    ``len(txs)`` numbers after the previous maximum. Elsewhere they are read back by identity.
+    """
+    day = date.isoformat if conn.dialect.name == "sqlite" else (lambda d: d)
+    rows = [(source, file_id, t.external_id, day(t.paid_on),
+             day(t.booked_on) if t.booked_on else None, t.amount_ore,
+             t.kid[:25] or None, t.invoice_number or None, t.creditor_orgnr or None,
+             t.payer_name or None, t.payer_account or None, t.text or None,
+             None if t.reversal else m.claim_id,
+             "reversal" if t.reversal else ("matched" if m.claim_id else "unmatched"),
+             t.designation or None)
+            for t, m in zip(txs, matches, strict=True)]
+    if conn.dialect.name == "sqlite":
+        before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM payments").scalar_one()
+        insert_rows(conn, payments, PAYMENT_COLUMNS, rows, convert=False)
+        return list(range(before + 1, before + 1 + len(rows)))
+    insert_rows(conn, payments, PAYMENT_COLUMNS, rows, convert=False)
+    ids = dict(select_in(conn, "SELECT external_id, id FROM payments WHERE external_id IN ({})",
+                         [t.external_id for t in txs]))
+    return [ids[t.external_id] for t in txs]
 
 
 def _allocate(conn: Connection, ids: Sequence[int], txs: Sequence[BankTransaction],

@@ -120,7 +120,10 @@ def _record_error(name: str, lineno: int, line: str, expected: str) -> BadBankFi
 
 def _transaction_error(name: str, lines: list[str], i: int, service: str) -> BadBankFile:
     line, lineno = lines[i], i + 1
-    nxt = lines[i + 1] if i + 1 < len(lines) else ""
+    if i + 1 >= len(lines):
+        return BadBankFile(name, f"linje {lineno}", "filen slutter midt i en transaksjon — "
+                           "avkortet?", "en hel OCR-forsendelse")
+    nxt = lines[i + 1]
     for n, rec in ((lineno, line), (lineno + 1, nxt)):
         if len(rec) != RECORD_LENGTH or rec[0:2] != "NY" or rec[4:6] not in TRANSACTION_TYPES:
             return _record_error(name, n, rec, "")

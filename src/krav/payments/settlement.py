@@ -1,0 +1,198 @@
+"""Settlement (oppgjør) to a creditor for a period, from the client-funds account.
+
+Collected money sits in the agency's client-funds account (klientkonto, inkassoloven § 6) until
+it is settled. A settlement covers every money posting on the creditor's claims dated before the
+period's end that no earlier settlement covered (so a late-imported payment is settled in the
+next period, and no posting is ever settled twice — ``settlement_lines.posting_id`` is unique):
+
+- the creditor's share (principal, interest, § 3a compensation, fees of letters the creditor
+  sent) is paid out, less the agreed success commission and less the agency's part of payments
+  the debtor made straight to the creditor (the creditor holds that money);
+- the agency's share (salær, fees of letters the agency sent) and the commission go to the
+  agency's own account;
+- commission = ``commission_pct`` % of the principal and interest collected (through the agency
+  or directly), rounded half up per claim; nothing collected → no commission (no cure – no pay);
+- if the deductions exceed the creditor's share, nothing is paid out and the rest is invoiced.
+Both payouts are recorded as client-funds movements, so the account still reconciles.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Connection, insert, select
+
+from krav.db.tables import claims, creditors, debtors
+from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
+from krav.kernel.money import from_ore, round_half_up, to_ore
+from krav.payments.money import fee_senders, money_postings, owner, source_of
+from krav.payments.tables import client_funds, settlement_lines, settlements
+
+ONE_DAY = timedelta(days=1)
+TOTALS = ("collected_ore", "creditor_share_ore", "agency_share_ore", "direct_ore",
+          "direct_agency_ore", "commission_base_ore", "commission_ore")
+
+
+@dataclass
+class ClaimLine:
+    """One claim's part of a settlement (øre)."""
+
+    claim_id: int
+    ref: str = ""
+    invoice_number: str = ""
+    debtor: str = ""
+    collected_ore: int = 0  # through client funds
+    creditor_share_ore: int = 0
+    agency_share_ore: int = 0
+    direct_ore: int = 0
+    direct_agency_ore: int = 0
+    commission_base_ore: int = 0
+    commission_ore: int = 0
+
+    @property
+    def to_creditor_ore(self) -> int:
+        return self.creditor_share_ore - self.commission_ore - self.direct_agency_ore
+
+
+@dataclass
+class Settlement:
+    id: int
+    creditor: dict
+    period: str
+    period_start: date
+    period_end: date  # exclusive
+    created_on: date
+    commission_pct: Decimal
+    totals: dict[str, int]
+    lines: list[ClaimLine] = field(default_factory=list)
+    already: bool = False
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """``YYYY-MM`` → [first day, first day of the next month)."""
+    try:
+        year, month = (int(p) for p in period.split("-"))
+        start = date(year, month, 1)
+    except ValueError:
+        raise InvalidInput(f"ugyldig periode {period!r}", where="--period",
+                           allowed="ÅÅÅÅ-MM") from None
+    if len(period) != 7:
+        raise InvalidInput(f"ugyldig periode {period!r}", where="--period", allowed="ÅÅÅÅ-MM")
+    return start, date(year, month, calendar.monthrange(year, month)[1]) + ONE_DAY
+
+
+def commission_rate(text: str, where: str) -> Decimal:
+    try:
+        pct = Decimal(text or "0")
+    except InvalidOperation:
+        pct = Decimal(-1)
+    if not pct.is_finite() or not 0 <= pct <= 100:
+        raise InvalidInput(f"ugyldig provisjonssats {text!r}", where=where, allowed="0–100")
+    return pct
+
+
+def _build_lines(items: list[dict], pct: Decimal) -> dict[int, ClaimLine]:
+    """Per claim the sums of its settlement lines, and its commission (rounded half up)."""
+    lines: dict[int, ClaimLine] = {}
+    for item in items:
+        _add_line(lines.setdefault(item["claim_id"], ClaimLine(item["claim_id"])), item)
+    for line in lines.values():
+        line.commission_ore = to_ore(round_half_up(from_ore(line.commission_base_ore) * pct / 100))
+    return lines
+
+
+def _add_line(line: ClaimLine, item: dict) -> None:
+    amount = item["amount_ore"]
+    if item["source"] == "bank":
+        line.collected_ore += amount
+        if item["owner"] == "creditor":
+            line.creditor_share_ore += amount
+        else:
+            line.agency_share_ore += amount
+    else:
+        line.direct_ore += amount
+        if item["owner"] == "agency":
+            line.direct_agency_ore += amount
+    if item["component"] in ("principal", "interest"):
+        line.commission_base_ore += amount
+
+
+def _describe(conn: Connection, lines: dict[int, ClaimLine]) -> None:
+    ids = sorted(lines)
+    for start in range(0, len(ids), 5000):
+        for cid, ref, invoice, name in conn.execute(
+                select(claims.c.id, claims.c.ref, claims.c.invoice_number, debtors.c.name)
+                .join(debtors, debtors.c.id == claims.c.debtor_id)
+                .where(claims.c.id.in_(ids[start:start + 5000]))).tuples():
+            lines[cid].ref, lines[cid].invoice_number, lines[cid].debtor = ref, invoice, name
+
+
+def settle(conn: Connection, *, creditor_orgnr: str, period: str, as_of: date) -> Settlement:
+    """Settle ``creditor_orgnr`` for ``period`` (see the module docstring); idempotent."""
+    creditor = conn.execute(select(creditors).where(creditors.c.orgnr == creditor_orgnr)
+                            ).mappings().first()
+    if creditor is None:
+        raise NotFound(f"ukjent oppdragsgiver {creditor_orgnr}")
+    start, end = period_bounds(period)
+    if as_of < end - ONE_DAY:
+        raise UnableToProceed(f"perioden {period} er ikke over før {end.isoformat()}; "
+                              "oppgjør kan tidligst gjøres periodens siste dag")
+    existing = conn.execute(select(settlements.c.id).where(
+        settlements.c.creditor_id == creditor["id"], settlements.c.period == period)).scalar()
+    if existing is not None:
+        found = load_settlement(conn, existing)
+        found.already = True
+        return found
+    pct = commission_rate(creditor["commission_pct"], f"oppdragsgiver {creditor_orgnr}")
+    rows = money_postings(conn, creditor_id=creditor["id"], before=end)
+    senders = fee_senders(conn, {r.claim_id for r in rows})
+    items = [{"posting_id": r.id, "claim_id": r.claim_id, "payment_id": r.payment_id,
+              "on": r.on, "component": r.component, "amount_ore": -r.amount_ore,
+              "owner": owner(r.component, r.claim_id, senders), "source": source_of(r.source)}
+             for r in rows]
+    lines = _build_lines(items, pct)
+    totals = {k: sum(getattr(x, k) for x in lines.values()) for k in TOTALS}
+    to_creditor = sum(x.to_creditor_ore for x in lines.values())
+    totals["payout_ore"] = max(0, to_creditor)
+    totals["invoice_ore"] = max(0, -to_creditor)
+    totals["agency_transfer_ore"] = totals["collected_ore"] - totals["payout_ore"]
+    sid = conn.execute(insert(settlements).values(
+        creditor_id=creditor["id"], period=period, period_end=end, created_on=as_of,
+        commission_pct=str(pct), **totals).returning(settlements.c.id)).scalar_one()
+    if items:
+        conn.execute(insert(settlement_lines), [{"settlement_id": sid, **i} for i in items])
+    _move_funds(conn, sid, as_of, totals, creditor["orgnr"], period)
+    _describe(conn, lines)
+    return Settlement(sid, dict(creditor), period, start, end, as_of, pct, totals,
+                      sorted(lines.values(), key=lambda x: x.ref))
+
+
+def _move_funds(conn: Connection, sid: int, on: date, totals: dict[str, int], orgnr: str,
+                period: str) -> None:
+    moves = [("payout", totals["payout_ore"], f"oppgjør {period} til {orgnr}"),
+             ("agency", totals["agency_transfer_ore"], f"salær, gebyrer og provisjon {period} "
+                                                       f"({orgnr})")]
+    rows = [{"on": on, "kind": kind, "amount_ore": -amount, "settlement_id": sid, "text": text}
+            for kind, amount, text in moves if amount]
+    if rows:
+        conn.execute(insert(client_funds), rows)
+
+
+def load_settlement(conn: Connection, settlement_id: int) -> Settlement:
+    """A stored settlement with its claim lines rebuilt from ``settlement_lines``."""
+    row = conn.execute(select(settlements).where(settlements.c.id == settlement_id)
+                       ).mappings().one()
+    creditor = conn.execute(select(creditors).where(creditors.c.id == row["creditor_id"])
+                            ).mappings().one()
+    pct = Decimal(row["commission_pct"])
+    items = [dict(r) for r in conn.execute(select(settlement_lines).where(
+        settlement_lines.c.settlement_id == settlement_id)).mappings()]
+    lines = _build_lines(items, pct)
+    _describe(conn, lines)
+    start, _ = period_bounds(row["period"])
+    totals = {k: row[k] for k in (*TOTALS, "payout_ore", "invoice_ore", "agency_transfer_ore")}
+    return Settlement(row["id"], dict(creditor), row["period"], start, row["period_end"],
+                      row["created_on"], pct, totals, sorted(lines.values(), key=lambda x: x.ref))
