@@ -247,3 +247,29 @@ def test_letters_record_what_was_true_the_day_they_were_sent(engine, tmp_path) -
     c = claim(engine)
     assert D(notice["amounts"]["total"]) == D(c["principal_ore"] + c["interest_ore"]
                                                + c["costs_ore"]) / 100
+
+
+def test_the_default_policy_survives_the_2026_act_coming_into_force(
+        engine, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Setting the act's in-force date is a data change: the nightly run keeps working for
+    creditors on the default policy, and the inkassovarsel then comes from the agency
+    (INKL 2026 § 20) with its fee."""
+    import shutil
+
+    from krav.law import DEFAULT_ROOT, law_book
+
+    root = tmp_path / "no"
+    shutil.copytree(DEFAULT_ROOT, root)
+    regime = root / "regimes" / "inkl2026.yaml"
+    regime.write_text(regime.read_text(encoding="utf-8")
+                      .replace("in_force: null", "in_force: 2027-01-01"), encoding="utf-8")
+    rates = root / "interest" / "forsinkelsesrente.yaml"  # a 2027 rate (test data)
+    rates.write_text(rates.read_text(encoding="utf-8").rstrip("\n")
+                     + '\n  2027-01-01: {value: "12.25", source: "testdata"}\n', encoding="utf-8")
+    book = law_book(root)
+    monkeypatch.setattr(run_module, "law_book", lambda: book)
+    import_claims(engine, tmp_path, [claim_row(due=date(2026, 12, 10))])
+    run_days(engine, date(2026, 12, 24), date(2027, 1, 8))
+    got = [(lt["kind"], lt["sender"], lt["sent_on"], lt["fee_ore"]) for lt in letters_of(engine)]
+    assert got == [("reminder", "creditor", date(2026, 12, 24), 3800),
+                   ("collection_notice", "agency", date(2027, 1, 8), 3800)]

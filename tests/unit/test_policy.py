@@ -11,6 +11,7 @@ from krav.cases.policy import (
     DEFAULT_POLICY,
     LetterStep,
     Policy,
+    default_policy,
     policy_from_json,
     policy_problems,
     validate_policy,
@@ -163,6 +164,8 @@ def test_a_creditor_inkassovarsel_with_fee_is_refused_once_the_2026_act_is_in_fo
                                   LetterStep("collection_notice", 1, 14, sender="agency")))
     assert policy_problems(agency_notice, Under2026(), on=ON) == []
     assert policy_problems(DEFAULT_POLICY, book, on=ON) == []  # not in force today
+    assert default_policy("inkl1988") is DEFAULT_POLICY
+    assert policy_problems(default_policy("inkl2026"), Under2026(), on=ON) == []
 
 
 @pytest.mark.parametrize("data, where", [

@@ -62,6 +62,22 @@ DEFAULT_POLICY = Policy(
     ),
 )
 
+# Under the 2026 act only an inkassoforetak may send the inkassovarsel (LOV-2026-05-22-19 § 20):
+# the same process, with the agency sending the notice, so setting the act's in-force date in
+# the law data switches the default without a code change.
+DEFAULT_POLICY_2026 = Policy(
+    steps=(
+        DEFAULT_POLICY.steps[0],
+        LetterStep("collection_notice", delay_days=1, deadline_days=14, fee=True, sender="agency"),
+    ),
+)
+
+
+def default_policy(regime: str) -> Policy:
+    """The default policy under ``regime`` (``book.regime(day)``)."""
+    return DEFAULT_POLICY_2026 if regime == "inkl2026" else DEFAULT_POLICY
+
+
 _STEP_KEYS = {f for f in LetterStep.__dataclass_fields__}
 _POLICY_KEYS = {f for f in Policy.__dataclass_fields__}
 
@@ -155,8 +171,9 @@ def _check_steps(policy: Policy, limits: _Limits) -> None:
         days_after_due += step.delay_days
         name = f"steg {i} ({step.kind})"
         if step.delay_days < (0 if i == 1 else 1):
+            earliest = "på forfallsdagen" if i == 1 else "dagen etter forrige frist"
             limits.problems.append(
-                f"{name}: brevet kan tidligst sendes {'på forfallsdagen' if i == 1 else 'dagen etter forrige frist'} "
+                f"{name}: brevet kan tidligst sendes {earliest} "
                 "(inkassoloven § 9: fristen i forrige brev må være utløpt)")
         if step.fee:
             fee_steps += 1

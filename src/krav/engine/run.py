@@ -21,7 +21,7 @@ from sqlalchemy.engine import RowMapping
 
 from krav.cases.content import balances_by_component, build_content, claim_rows_query
 from krav.cases.model import ClaimState
-from krav.cases.policy import Policy, policy_from_json, validate_policy
+from krav.cases.policy import Policy, default_policy, policy_from_json, validate_policy
 from krav.db.tables import claims, creditors, debtors, events, letters, postings, runs
 from krav.engine.plan import ClaimPlan, PlanContext, plan_claim
 from krav.kernel.errors import UnableToProceed
@@ -58,7 +58,8 @@ def load_policies(conn: Connection, book: Any, on: date) -> dict[int, Policy]:
     result = {}
     for cid, orgnr, raw in conn.execute(select(creditors.c.id, creditors.c.orgnr,
                                                creditors.c.policy)):
-        policy = policy_from_json(raw, where=f"policy for {orgnr}")
+        policy = default_policy(book.regime(on)) if raw is None \
+            else policy_from_json(raw, where=f"policy for {orgnr}")
         result[cid] = validate_policy(policy, book, on=on)
     return result
 
