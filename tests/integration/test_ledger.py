@@ -247,3 +247,47 @@ def test_check_reports_a_payment_whose_postings_do_not_add_up(reminded) -> None:
     with reminded.connect() as conn:
         problems = check(conn)
     assert any(p.startswith(f"innbetaling {pid}") for p in problems)
+
+
+def test_a_credit_note_reduces_the_principal(reminded) -> None:  # type: ignore[no-untyped-def]
+    from krav.ledger.service import credit_note
+
+    cid = claim(reminded)["id"]
+    with reminded.begin() as conn:
+        credit_note(conn, claim_id=cid, amount=D("400.00"), on=date(2026, 1, 21),
+                    reason="Kreditnota 77")
+    c = claim(reminded)
+    assert (c["principal_ore"], c["status"]) == (60000, "open")
+    with reminded.begin() as conn, pytest.raises(UnableToProceed):
+        credit_note(conn, claim_id=cid, amount=D("600.01"), on=date(2026, 1, 21), reason="x")
+    healthy(reminded)
+
+
+def test_writing_everything_off_closes_the_claim_as_written_off(reminded) -> None:  # type: ignore[no-untyped-def]
+    from krav.ledger.service import write_off
+
+    cid = claim(reminded)["id"]
+    with reminded.begin() as conn:
+        for component, amount in (("reminder_fee", "38.00"), ("interest", "4.60"),
+                                  ("principal", "1000.00")):
+            write_off(conn, claim_id=cid, component=component, amount=D(amount),
+                      on=date(2026, 1, 22), reason="Dødsbo uten midler")
+    c = claim(reminded)
+    assert (c["status"], c["close_reason"], c["closed_on"]) == ("closed", "written_off",
+                                                                date(2026, 1, 22))
+    assert balances(reminded) == {}
+    healthy(reminded)
+
+
+def test_a_write_off_larger_than_the_balance_is_refused(reminded) -> None:  # type: ignore[no-untyped-def]
+    from krav.ledger.service import write_off
+
+    cid = claim(reminded)["id"]
+    before = balances(reminded)
+    for component, amount in (("reminder_fee", "38.01"), ("salaer", "1.00"),
+                              ("interest", "4.61")):
+        with reminded.begin() as conn, pytest.raises(UnableToProceed):
+            write_off(conn, claim_id=cid, component=component, amount=D(amount),
+                      on=date(2026, 1, 22), reason="for mye")
+    assert balances(reminded) == before
+    healthy(reminded)

@@ -273,3 +273,33 @@ def test_the_default_policy_survives_the_2026_act_coming_into_force(
     got = [(lt["kind"], lt["sender"], lt["sent_on"], lt["fee_ore"]) for lt in letters_of(engine)]
     assert got == [("reminder", "creditor", date(2026, 12, 24), 3800),
                    ("collection_notice", "agency", date(2027, 1, 8), 3800)]
+
+
+def test_a_claim_changed_by_someone_else_during_the_run_rolls_the_batch_back(
+        engine, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Optimistic locking: the applier's version check catches a concurrent change (e.g. a
+    dispute registered while the run planned) and writes nothing for that batch."""
+    from krav.cases import service
+    from krav.kernel.errors import UnableToProceed
+
+    import_claims(engine, tmp_path, [claim_row(invoice="1"), claim_row(invoice="2")])
+    real_plan = run_module.plan_claim
+
+    def dispute_meanwhile(state, ctx):  # type: ignore[no-untyped-def]
+        if state.ref == "K-0000002":
+            with engine.begin() as other:
+                service.dispute(other, "K-0000002", on=ctx.as_of, reason="Ringte inn")
+        return real_plan(state, ctx)
+
+    monkeypatch.setattr(run_module, "plan_claim", dispute_meanwhile)
+    with pytest.raises(UnableToProceed, match="endret"):
+        run_nightly(engine, as_of=date(2026, 1, 19))
+    assert [lt["kind"] for lt in letters_of(engine, "K-0000001")] == []
+    assert [lt["kind"] for lt in letters_of(engine, "K-0000002")] == ["dispute_ack"]
+    assert claim(engine, "K-0000002")["status"] == "disputed"
+    monkeypatch.setattr(run_module, "plan_claim", real_plan)
+    run_nightly(engine, as_of=date(2026, 1, 19))
+    assert [lt["kind"] for lt in letters_of(engine, "K-0000001")] == ["reminder"]
+    assert [lt["kind"] for lt in letters_of(engine, "K-0000002")] == ["dispute_ack"]
+    with engine.connect() as conn:
+        assert check(conn) == []

@@ -22,7 +22,8 @@ def _claim(conn: Connection, claim_id: int):  # type: ignore[no-untyped-def]
     return row
 
 
-def _resync(conn: Connection, claim_id: int, *, on: date, reopen: bool = False) -> None:
+def _resync(conn: Connection, claim_id: int, *, on: date, reopen: bool = False,
+            close_reason: str = "paid") -> None:
     """Recompute the cached balances of one claim from its postings; close or reopen it."""
     totals: dict[str, int] = {}
     for component, amount in conn.execute(select(postings.c.component, postings.c.amount_ore)
@@ -36,7 +37,8 @@ def _resync(conn: Connection, claim_id: int, *, on: date, reopen: bool = False) 
     claim = _claim(conn, claim_id)
     outstanding = principal + interest + costs
     if outstanding <= 0 and claim["status"] != "closed":
-        values.update(status="closed", close_reason="paid", closed_on=on, next_action_on=None)
+        values.update(status="closed", close_reason=close_reason, closed_on=on,
+                      next_action_on=None)
     elif outstanding > 0 and claim["status"] == "closed" and claim["close_reason"] == "paid" \
             and reopen:
         values.update(status="open", close_reason=None, closed_on=None, next_action_on=on)
@@ -70,14 +72,16 @@ def reverse_payment(conn: Connection, *, payment_id: int, on: date) -> None:
 
 
 def _reduce(conn: Connection, *, claim_id: int, component: str, amount: Decimal, on: date,
-            kind: str, rule: str, reference: str, reason: str) -> None:
+            kind: str, rule: str, reference: str, reason: str, close_reason: str) -> None:
     if amount <= 0:
         raise InvalidInput(f"beløpet må være positivt, fikk {amount}")
-    claim = _claim(conn, claim_id)
-    current = {"principal": claim["principal_ore"], "interest": claim["interest_ore"]}
-    if component in current and to_ore(amount) > current[component]:
+    _claim(conn, claim_id)
+    current = sum(a for (a,) in conn.execute(
+        select(postings.c.amount_ore).where(postings.c.claim_id == claim_id,
+                                            postings.c.component == component)))
+    if to_ore(amount) > current:
         raise UnableToProceed(f"kan ikke redusere {component} med {amount}: saldo er "
-                              f"{from_ore(current[component])}")
+                              f"{from_ore(current)}")
     seq = conn.execute(select(postings.c.id).where(postings.c.claim_id == claim_id)
                        .order_by(postings.c.id.desc()).limit(1)).scalar() or 0
     conn.execute(insert(postings).values(
@@ -86,13 +90,14 @@ def _reduce(conn: Connection, *, claim_id: int, component: str, amount: Decimal,
     conn.execute(insert(events).values(claim_id=claim_id, on=on, kind=kind,
                                        detail={"component": component, "amount": str(amount),
                                                "reason": reason}, actor="operator"))
-    _resync(conn, claim_id, on=on)
+    _resync(conn, claim_id, on=on, close_reason=close_reason)
 
 
 def credit_note(conn: Connection, *, claim_id: int, amount: Decimal, on: date, reason: str) -> None:
     """A credit note from the creditor reduces the principal (a reversal posting)."""
     _reduce(conn, claim_id=claim_id, component="principal", amount=amount, on=on, kind="reversal",
-            rule="kreditnota", reference="kreditnota fra oppdragsgiver", reason=reason)
+            rule="kreditnota", reference="kreditnota fra oppdragsgiver", reason=reason,
+            close_reason="withdrawn")
 
 
 def write_off(conn: Connection, *, claim_id: int, component: str, amount: Decimal, on: date,
@@ -102,7 +107,8 @@ def write_off(conn: Connection, *, claim_id: int, component: str, amount: Decima
         raise InvalidInput(f"ukjent komponent {component!r}",
                            allowed="principal, interest, " + ", ".join(COST_COMPONENTS))
     _reduce(conn, claim_id=claim_id, component=component, amount=amount, on=on, kind="writeoff",
-            rule="nedskrivning", reference="nedskrevet av saksbehandler", reason=reason)
+            rule="nedskrivning", reference="nedskrevet av saksbehandler", reason=reason,
+            close_reason="written_off")
 
 
 def refund_overpayment(conn: Connection, *, claim_id: int, amount: Decimal, on: date,
