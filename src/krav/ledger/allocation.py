@@ -53,7 +53,8 @@ def allocate(amount: Decimal, balances: Mapping[str, Decimal], *,
              order: Sequence[str] = DEFAULT_ORDER, designation: str | None = None) -> Allocation:
     """Split ``amount`` over the positive ``balances`` in ``order``; what is left is overpaid.
 
-    Invariant (tested with hypothesis): ``covered + overpaid == amount`` — no øre is created or lost.
+    Invariant (tested with hypothesis): ``covered + overpaid == amount`` — no øre is created
+    or lost.
     """
     if amount < 0:
         raise ValueError("allocate takes a non-negative amount; reversals undo postings")

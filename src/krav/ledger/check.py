@@ -47,7 +47,8 @@ def check(conn: Connection) -> list[str]:
                 problems.append(f"{row.ref}: mer tilbakebetalt enn innbetalt for mye "
                                 f"({from_ore(total)})")
         if row.status == "closed" and row.close_reason == "paid" and sum(posted.values()) != 0:
-            problems.append(f"{row.ref}: lukket som betalt, men skylder {from_ore(sum(posted.values()))}")
+            owed = from_ore(sum(posted.values()))
+            problems.append(f"{row.ref}: lukket som betalt, men skylder {owed}")
     problems += _check_payments(conn)
     problems += _check_reversals(conn)
     return problems

@@ -1,4 +1,5 @@
-"""Corrections are new postings, never edits: payment reversals, credit notes, write-offs, refunds."""
+"""Corrections are new postings, never edits: payment reversals, credit notes, write-offs,
+refunds."""
 
 from __future__ import annotations
 

@@ -65,8 +65,9 @@ def _load(conn: Connection, claim_ids: set[int]) -> dict[int, WorkingClaim]:
             claims.c.closed_on, claims.c.version, creditors.c.allocation_order]
     for start in range(0, len(ids), 2000):
         chunk = ids[start:start + 2000]
-        for row in conn.execute(select(*cols).join(creditors, creditors.c.id == claims.c.creditor_id)
-                                .where(claims.c.id.in_(chunk))).mappings():
+        query = (select(*cols).join(creditors, creditors.c.id == claims.c.creditor_id)
+                 .where(claims.c.id.in_(chunk)))
+        for row in conn.execute(query).mappings():
             loaded[row["id"]] = WorkingClaim(row=dict(row), balances={
                 "principal": from_ore(row["principal_ore"]),
                 "interest": from_ore(row["interest_ore"])})
