@@ -1,0 +1,223 @@
+"""``krav letters …``, ``krav dispatch`` and ``krav bench letters``: thin entry points.
+
+Only these read the clock; every function below them gets the time passed in.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from krav.cli.apps import app, bench_app, letters_app
+from krav.cli.common import DbOption, JsonOption, console, day_option, open_db, print_json
+from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
+
+OutOption = Annotated[Path, typer.Option("--out", help="Mappe filene skrives til")]
+
+
+def now_utc() -> datetime:
+    """The clock (naive UTC, as stored), read only here."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@letters_app.command("render")
+def render_command(case: Annotated[str, typer.Option("--case", help="Saksnummer (REF)")],
+                   out: OutOption, db: DbOption = None) -> None:
+    """Skriv én PDF per brev i saken: <sent_on>-<kind>-<brev-id>.pdf."""
+    from krav.letters.service import render_case
+
+    paths = render_case(open_db(db), case, out)
+    for path in paths:
+        console.print(str(path))
+    console.print(f"{len(paths)} brev skrevet til {out}")
+
+
+@letters_app.command("print-batch")
+def print_batch_command(
+    date_: Annotated[str | None, typer.Option("--date", help="Dagen (ÅÅÅÅ-MM-DD)")] = None,
+    out: OutOption = Path("out/print"),
+    split: Annotated[bool, typer.Option("--split", help="Også én PDF per brev")] = False,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Dagens utskriftsfil (én PDF) og manifest (CSV) for alle brev som skal i posten."""
+    from krav.letters.printing import print_batch
+    from krav.letters.service import channels_from_settings
+    from krav.settings import load_settings
+
+    day = day_option(date_, "--date")
+    result = print_batch(open_db(db), day=day, out_dir=out, now=now_utc(),
+                         channels=channels_from_settings(load_settings()), split_letters=split)
+    if as_json:
+        print_json({"date": day, "letters": result.letters, "pages": result.pages,
+                    "pdf": str(result.pdf) if result.pdf else None,
+                    "manifest": str(result.manifest) if result.manifest else None})
+    elif result.letters:
+        console.print(f"{result.letters} brev, {result.pages} sider: {result.pdf} "
+                      f"(manifest {result.manifest})")
+    else:
+        console.print(f"Ingen brev til utskrift {day.isoformat()}.")
+
+
+def _letter_id(value: str) -> int:
+    if not value.isdigit():
+        raise InvalidInput(f"ikke et brev-id: {value!r}", where="LETTER_ID", allowed="et heltall")
+    return int(value)
+
+
+@letters_app.command("returned")
+def returned_command(letter_id: Annotated[str, typer.Argument(help="Brevets id")],
+                     db: DbOption = None) -> None:
+    """Brevet kom i retur: adressen merkes ugyldig og saken havner i «trenger adresse»-køen."""
+    from krav.letters.tracking import mark_returned
+
+    changed = mark_returned(open_db(db), _letter_id(letter_id), at=now_utc())
+    console.print(f"Brev {letter_id}: " + ("registrert som returnert; adressen er merket ugyldig."
+                                          if changed else "var allerede registrert som returnert."))
+
+
+@letters_app.command("bounced")
+def bounced_command(file: Annotated[Path, typer.Argument(help="Returmelding (DSN) som .eml")],
+                    db: DbOption = None) -> None:
+    """En e-post kom i retur: adressen brukes ikke igjen, og brevet går i posten i stedet."""
+    from krav.letters.email import bounced_key
+    from krav.letters.tracking import record_bounce
+
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"kan ikke lese filen ({exc.strerror})", where=str(file)) from None
+    key = bounced_key(raw)
+    if key is None:
+        raise InvalidInput("fant ingen brev-nøkkel (X-Krav-Key/Message-ID) i returmeldingen",
+                           where=str(file))
+    changed = record_bounce(open_db(db), key, at=now_utc())
+    console.print(f"{key}: " + ("registrert som returnert; brevet sendes i posten."
+                                if changed else "var allerede registrert."))
+
+
+@letters_app.command("needs-address")
+def needs_address_command(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Åpne saker der skyldners adresse er ugyldig (returpost)."""
+    from krav.letters.tracking import needs_address
+
+    with open_db(db).connect() as conn:
+        rows = needs_address(conn)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("Sak", "Skyldner", "Adresse", "Returnert", "Brev holdt tilbake")
+    for r in rows:
+        table.add_row(r["ref"], r["name"], f"{r['address']}, {r['postcode']} {r['city']}",
+                      str(r["returned_at"] or ""), str(r["held_letters"]))
+    console.print(table)
+    console.print(f"{len(rows)} saker trenger adresse.")
+
+
+@letters_app.command("list")
+def list_command(case: Annotated[str, typer.Option("--case", help="Saksnummer (REF)")],
+                 db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Brevene i en sak: laget, sendt, levert, returnert — per kanal."""
+    from krav.letters.tracking import history
+
+    with open_db(db).connect() as conn:
+        rows = history(conn, case)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("Id", "Type", "Dato", "Status", "Kanal", "Sendt", "Levert/retur")
+    for r in rows:
+        for d in r["deliveries"] or [{}]:
+            table.add_row(str(r["id"]), r["kind"], str(r["sent_on"]), r["status"],
+                          d.get("channel", ""), str(d.get("sent_at") or ""),
+                          str(d.get("delivered_at") or d.get("bounced_at")
+                              or d.get("returned_at") or ""))
+    console.print(table)
+
+
+@letters_app.command("retry")
+def retry_command(letter_id: Annotated[str, typer.Argument(help="Brevets id")],
+                  db: DbOption = None) -> None:
+    """Send et parkert, holdt tilbake eller usikkert brev på nytt (etter manuell kontroll)."""
+    from krav.letters.outbox import requeue
+
+    status = requeue(open_db(db), _letter_id(letter_id))
+    if status == "missing":
+        raise NotFound(f"brev {letter_id} finnes ikke")
+    if status != "pending":
+        raise UnableToProceed(f"brev {letter_id} har status {status}; bare parkerte, holdte "
+                              "eller returnerte brev kan sendes på nytt")
+    console.print(f"Brev {letter_id} ligger i utboksen igjen.")
+
+
+@letters_app.command("previews")
+def previews_command(out: OutOption = Path("docs/letters")) -> None:
+    """PNG-forhåndsvisning av hver brevtype på bokmål og engelsk."""
+    from krav.letters.service import write_previews
+
+    paths = write_previews(out)
+    console.print(f"{len(paths)} forhåndsvisninger skrevet til {out}")
+
+
+@app.command("dispatch")
+def dispatch_command(
+    once: Annotated[bool, typer.Option("--once", help="Send det som er klart, og avslutt")] = False,
+    batch: Annotated[int, typer.Option("--batch", help="Brev per omgang")] = 50,
+    interval: Annotated[float, typer.Option("--interval", help="Sekunder mellom omganger")] = 10.0,
+    lease: Annotated[int, typer.Option("--lease", help="Sekunder et brev er reservert")] = 600,
+    max_attempts: Annotated[int, typer.Option("--max-attempts")] = 5,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Send brev fra utboksen: velg kanal, lag PDF, send, registrer; prøv igjen ved feil."""
+    from krav.letters.dispatch import DispatchConfig, dispatch_batch
+    from krav.letters.service import channels_from_settings
+    from krav.settings import load_settings
+
+    if batch < 1 or lease < 1 or max_attempts < 1:
+        raise InvalidInput("--batch, --lease og --max-attempts må være positive")
+    settings = load_settings()
+    engine, channels = open_db(db), channels_from_settings(settings)
+    config = DispatchConfig(batch=batch, max_attempts=max_attempts,
+                            lease=timedelta(seconds=lease), public_url=settings.public_url)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    totals: dict[str, int] = {}
+    while not stopping:
+        report = dispatch_batch(engine, channels, now=now_utc(), config=config)
+        for outcome, n in report.outcomes.items():
+            totals[outcome] = totals.get(outcome, 0) + n
+        if report.claimed:
+            continue
+        if once:
+            break
+        time.sleep(interval)
+    if as_json:
+        print_json(totals)
+    else:
+        summary = ", ".join(f"{k}: {v}" for k, v in sorted(totals.items())) or "ingenting å sende"
+        console.print(f"Utboksen: {summary}")
+    sys.stdout.flush()
+
+
+@bench_app.command("letters")
+def bench_letters_command(
+    count: Annotated[int, typer.Option("--count", help="Antall brev")] = 1000,
+    as_json: JsonOption = False,
+) -> None:
+    """Mål gjengivelse av en utskriftsbunke med varierte brev (brev per sekund)."""
+    from krav.letters.service import bench_letters
+
+    if count < 1:
+        raise InvalidInput("--count må være minst 1", where="--count")
+    result = bench_letters(count, seed=time.time_ns())
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"{result['count']} brev på {result['seconds']} s: "
+                      f"{result['letters_per_second']} brev/s ({result['pages']} sider)")

@@ -1,0 +1,128 @@
+"""The outbox: claiming ``letters`` rows, loading what sending them needs, recording the result.
+
+Claiming is one conditional UPDATE per batch (``… SET status='sending', attempts=attempts+1,
+next_attempt_at=<lease end> WHERE id IN (…) AND <still due>``), so two dispatchers never take
+the same row; a row whose dispatcher died comes due again when its lease runs out. Every later
+write is fenced by ``attempts`` (the claim's token): a dispatcher that lost its lease cannot
+overwrite the newer claim's result.
+
+Letter statuses: ``pending`` → ``sending`` → ``sent`` | ``print`` (waiting for the day's print
+file, then ``sent``) | ``held`` (no lawful way to reach the person) | ``parked`` (an error that
+retrying will not fix, too many attempts, or an unknown outcome) | ``pending`` again with
+``next_attempt_at`` (back-off). ``returned`` after returned post.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, or_, select, update
+
+from krav.db.tables import claims, creditors, debtors, letters
+from krav.letters.tables import letter_deliveries as ld
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    attempts: int
+    kind: str
+    content: dict[str, Any]
+    claim_id: int
+    ref: str
+    debtor: dict[str, Any]
+    creditor: dict[str, Any]
+
+
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(
+        and_(letters.c.status == "pending",
+             or_(letters.c.next_attempt_at.is_(None), letters.c.next_attempt_at <= now)),
+        and_(letters.c.status == "sending", letters.c.next_attempt_at <= now),
+    )
+
+
+def claim_batch(engine: Engine, *, now: datetime, lease: timedelta, limit: int) -> list[int]:
+    """Claim up to ``limit`` due letters; returns their ids (oldest first)."""
+    with engine.begin() as conn:
+        candidates = select(letters.c.id).where(_due(now)).order_by(letters.c.id).limit(limit)
+        if conn.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        ids = list(conn.execute(candidates).scalars())
+        if not ids:
+            return []
+        claimed = conn.execute(
+            update(letters).where(letters.c.id.in_(ids), _due(now))
+            .values(status="sending", attempts=letters.c.attempts + 1,
+                    next_attempt_at=now + lease)
+            .returning(letters.c.id)).scalars()
+        return sorted(claimed)
+
+
+def load(engine: Engine, ids: list[int], *, status: str = "sending") -> list[OutboxItem]:
+    """Letters (by default the claimed ones) with their debtor's and creditor's contact facts."""
+    query = (select(letters.c.id, letters.c.attempts, letters.c.kind, letters.c.content,
+                    letters.c.claim_id, claims.c.ref,
+                    debtors.c.name.label("d_name"), debtors.c.email.label("d_email"),
+                    debtors.c.email_consent.label("d_email_consent"),
+                    debtors.c.phone.label("d_phone"), debtors.c.address_bad.label("d_address_bad"),
+                    debtors.c.address.label("d_address"), debtors.c.postcode.label("d_postcode"),
+                    debtors.c.national_id.label("d_national_id"),
+                    creditors.c.id.label("c_id"), creditors.c.channels.label("c_channels"),
+                    creditors.c.email.label("c_email"), creditors.c.address.label("c_address"))
+             .join(claims, claims.c.id == letters.c.claim_id)
+             .join(debtors, debtors.c.id == claims.c.debtor_id)
+             .join(creditors, creditors.c.id == claims.c.creditor_id)
+             .where(letters.c.id.in_(ids), letters.c.status == status)
+             .order_by(letters.c.id))
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [OutboxItem(
+        id=r["id"], attempts=r["attempts"], kind=r["kind"], content=r["content"],
+        claim_id=r["claim_id"], ref=r["ref"],
+        debtor={k[2:]: r[k] for k in r.keys() if k.startswith("d_")},
+        creditor={k[2:]: r[k] for k in r.keys() if k.startswith("c_")},
+    ) for r in rows]
+
+
+def bounced_addresses(engine: Engine, addresses: list[str]) -> set[str]:
+    """E-mail addresses that have bounced before (never used again)."""
+    wanted = sorted({a.lower() for a in addresses if a})
+    if not wanted:
+        return set()
+    with engine.connect() as conn:
+        rows = conn.execute(select(ld.c.recipient).where(
+            ld.c.channel == "email", ld.c.status == "bounced",
+            ld.c.recipient.in_(wanted))).scalars()
+        return {r.lower() for r in rows}
+
+
+def finish(engine: Engine, item: OutboxItem, *, status: str, error: str | None = None,
+           next_attempt_at: datetime | None = None) -> bool:
+    """Record a letter's outcome, fenced by the claim's attempt number."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(letters).where(letters.c.id == item.id, letters.c.status == "sending",
+                                  letters.c.attempts == item.attempts)
+            .values(status=status, last_error=error[:2000] if error else None,
+                    next_attempt_at=next_attempt_at))
+        return result.rowcount == 1
+
+
+def requeue(engine: Engine, letter_id: int) -> str:
+    """A person's decision (``krav letters retry``): send a parked, held or uncertain letter again.
+
+    An ``uncertain`` delivery becomes ``failed`` — the person has checked it did not arrive."""
+    with engine.begin() as conn:
+        status = conn.execute(select(letters.c.status).where(letters.c.id == letter_id)).scalar()
+        if status is None:
+            return "missing"
+        if status not in ("parked", "held", "returned"):
+            return status
+        conn.execute(update(ld).where(ld.c.letter_id == letter_id, ld.c.status == "uncertain")
+                     .values(status="failed", error="sjekket manuelt: ikke mottatt"))
+        conn.execute(update(letters).where(letters.c.id == letter_id)
+                     .values(status="pending", attempts=0, next_attempt_at=None, last_error=None))
+        return "pending"

@@ -1,0 +1,173 @@
+"""The day's print file: every letter routed to print, compiled as ONE Typst document, plus a
+CSV manifest (letter id, case, pages, recipient) for the print house.
+
+Which letters: those the dispatcher queued for print (``status='print'``) and — so the print
+run does not depend on the dispatcher having run first — pending letters whose route is print,
+both with ``sent_on`` on or before the day. Letters are sorted by postcode (the post office's
+sorting order), then id. Re-running for the same day rebuilds the same file from the letters
+recorded in it. Claiming, rendering and recording happen in one transaction: if rendering fails
+nothing is marked as printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, insert, or_, select, update
+
+from krav.db.tables import letters
+from krav.kernel.errors import KravError
+from krav.letters import outbox
+from krav.letters.channels import Channels
+from krav.letters.content import validate
+from krav.letters.dispatch import reach_for
+from krav.letters.render import render_batch, split
+from krav.letters.routing import parse_preferences, route
+from krav.letters.tables import letter_deliveries as ld
+from krav.letters.tracking import delivery_key
+
+MANIFEST_FIELDS = ("letter_id", "case", "pages", "recipient", "first_page", "last_page", "kind",
+                   "address", "postcode", "city", "country", "sent_on")
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    pdf: Path | None
+    manifest: Path | None
+    letters: int
+    pages: int
+    files: list[Path]
+
+
+def queue_pending_for_print(engine: Engine, day: date, channels: Channels) -> int:
+    """Pending letters (not yet dispatched) whose route is print become ``print`` (one
+    conditional UPDATE, so a dispatcher running at the same time cannot take them too)."""
+    with engine.connect() as conn:
+        ids = list(conn.execute(select(letters.c.id).where(
+            letters.c.status == "pending", letters.c.next_attempt_at.is_(None),
+            letters.c.sent_on <= day)).scalars())
+    chosen = []
+    for start in range(0, len(ids), 1000):
+        items = outbox.load(engine, ids[start:start + 1000], status="pending")
+        bounced = outbox.bounced_addresses(engine, [i.debtor["email"] for i in items])
+        for item in items:
+            prefs = parse_preferences(item.creditor["channels"],
+                                      where=f"kreditor {item.creditor['id']}: channels")
+            if route(item.kind, reach_for(item, channels, bounced), prefs).primary == "print":
+                chosen.append(item.id)
+    queued = 0
+    with engine.begin() as conn:
+        for start in range(0, len(chosen), 1000):
+            queued += conn.execute(update(letters).where(
+                letters.c.id.in_(chosen[start:start + 1000]), letters.c.status == "pending")
+                .values(status="print")).rowcount
+    return queued
+
+
+def _select(conn: Connection, day: date, file_name: str) -> list:
+    recorded = select(ld.c.letter_id).where(ld.c.channel == "print",
+                                            ld.c.provider_id == file_name)
+    condition = or_(letters.c.id.in_(recorded),
+                    (letters.c.status == "print") & (letters.c.sent_on <= day))
+    return conn.execute(select(letters.c.id, letters.c.content, letters.c.status)
+                        .where(condition)).all()
+
+
+def _sort_key(row) -> tuple:  # type: ignore[no-untyped-def]
+    party = row.content.get("creditor" if row.content["kind"] == "settlement_statement"
+                            else "debtor", {})
+    return (party.get("country", "NO") != "NO", party.get("postcode", ""), row.id)
+
+
+def manifest_rows(rows: list, pages: list[tuple[int, int]]) -> list[dict]:
+    out = []
+    for row, (first, last) in zip(rows, pages, strict=True):
+        c = row.content
+        party = c.get("creditor" if c["kind"] == "settlement_statement" else "debtor", {})
+        out.append({"letter_id": row.id, "case": c.get("ref", ""), "pages": last - first + 1,
+                    "recipient": party.get("name", ""), "first_page": first, "last_page": last,
+                    "kind": c["kind"], "address": party.get("address", ""),
+                    "postcode": party.get("postcode", ""), "city": party.get("city", ""),
+                    "country": party.get("country", "NO"), "sent_on": c.get("sent_on", "")})
+    return out
+
+
+def write_manifest(path: Path, rows: list[dict]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=MANIFEST_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    _atomic_write(path, buffer.getvalue().encode("utf-8"))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _chunks(ids: list[int], size: int = 1000) -> list[list[int]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def _park_invalid(conn: Connection, rows: list) -> list:
+    """Letters whose content is broken are parked with the reason; the rest are printed."""
+    good = []
+    for row in rows:
+        try:
+            validate(row.content, where=f"brev {row.id}")
+            good.append(row)
+        except KravError as exc:
+            conn.execute(update(letters).where(letters.c.id == row.id)
+                         .values(status="parked", last_error=str(exc)))
+    return good
+
+
+def _record(conn: Connection, rows: list, file_name: str, now: datetime) -> None:
+    ids = [r.id for r in rows]
+    known: set[int] = set()
+    for part in _chunks(ids):
+        known.update(conn.execute(select(ld.c.letter_id).where(
+            ld.c.letter_id.in_(part), ld.c.channel == "print")).scalars())
+    new = [{"letter_id": i, "channel": "print", "idempotency_key": delivery_key(i, "print"),
+            "recipient": "", "status": "sent", "attempts": 1, "provider_id": file_name,
+            "made_at": now, "sent_at": now, "updated_at": now} for i in ids if i not in known]
+    if new:
+        conn.execute(insert(ld), new)
+    for part in _chunks(sorted(known)):
+        conn.execute(update(ld).where(ld.c.letter_id.in_(part), ld.c.channel == "print",
+                                      ld.c.status.in_(("queued", "sending", "failed")))
+                     .values(status="sent", provider_id=file_name, sent_at=now, updated_at=now))
+    for part in _chunks(ids):
+        conn.execute(update(letters).where(letters.c.id.in_(part), letters.c.status == "print")
+                     .values(status="sent", last_error=None))
+
+
+def print_batch(engine: Engine, *, day: date, out_dir: Path, now: datetime,
+                channels: Channels | None = None, split_letters: bool = False) -> PrintResult:
+    """Write ``<day>-print.pdf`` and ``<day>-manifest.csv`` to ``out_dir``; mark letters sent."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    file_name = f"{day.isoformat()}-print.pdf"
+    queue_pending_for_print(engine, day, channels or Channels())
+    with engine.begin() as conn:
+        rows = _park_invalid(conn, sorted(_select(conn, day, file_name), key=_sort_key))
+        if not rows:
+            return PrintResult(None, None, 0, 0, [])
+        rendered = render_batch([r.content for r in rows], ids=[r.id for r in rows],
+                                title=f"Utskrift {day.isoformat()}", stamp=day, check=False)
+        pdf_path, manifest_path = out_dir / file_name, out_dir / f"{day.isoformat()}-manifest.csv"
+        _atomic_write(pdf_path, rendered.pdf)
+        write_manifest(manifest_path, manifest_rows(rows, rendered.pages))
+        files = [pdf_path, manifest_path]
+        if split_letters:
+            for row, data in zip(rows, split(rendered), strict=True):
+                path = out_dir / f"{row.content.get('sent_on')}-{row.content['kind']}-{row.id}.pdf"
+                _atomic_write(path, data)
+                files.append(path)
+        _record(conn, rows, file_name, now)
+    return PrintResult(pdf_path, manifest_path, len(rows), rendered.pages[-1][1], files)

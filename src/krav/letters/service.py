@@ -1,0 +1,106 @@
+"""Letters services for the entry points: a case's PDFs, all letters to a folder, previews,
+the benchmark, and the channel adapters chosen from the settings."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from krav.db.tables import claims, letters
+from krav.kernel.errors import NotFound
+from krav.letters.channels import Channels
+from krav.letters.content import KINDS, LANGUAGES
+from krav.letters.email import SmtpChannel
+from krav.letters.mailbox import NoDigitalMailbox
+from krav.letters.messages import file_name
+from krav.letters.render import render_batch, render_png, split
+from krav.letters.samples import sample_content, varied_contents
+from krav.letters.sms import LinkSmsChannel
+from krav.settings import Settings
+
+
+def channels_from_settings(settings: Settings) -> Channels:
+    """The adapters for this installation: SMTP always, SMS when ``KRAV_SMS_URL`` is set."""
+    email = SmtpChannel(host=settings.smtp_host, port=settings.smtp_port,
+                        sender=settings.smtp_from, starttls=settings.smtp_port == 587)
+    sms = LinkSmsChannel(base_url=settings.sms_url, token=settings.sms_token,
+                         source=settings.agency.name[:11]) if settings.sms_url else None
+    return Channels(email=email, sms=sms, mailbox=NoDigitalMailbox())
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def render_case(engine: Engine, ref: str, out_dir: Path) -> list[Path]:
+    """One PDF per letter of case ``ref``: ``<sent_on>-<kind>-<letter id>.pdf``."""
+    with engine.connect() as conn:
+        claim_id = conn.execute(select(claims.c.id).where(claims.c.ref == ref)).scalar()
+        if claim_id is None:
+            raise NotFound(f"sak {ref} finnes ikke")
+        rows = conn.execute(select(letters.c.id, letters.c.content)
+                            .where(letters.c.claim_id == claim_id)
+                            .order_by(letters.c.id)).all()
+    return write_letter_files([(r.id, r.content) for r in rows], out_dir)
+
+
+def write_letter_files(items: list[tuple[int, dict]], out_dir: Path,
+                       batch: int = 500) -> list[Path]:
+    """Render ``(letter id, content)`` pairs in batches and write one PDF per letter."""
+    paths = []
+    for start in range(0, len(items), batch):
+        part = items[start:start + batch]
+        rendered = render_batch([c for _, c in part], ids=[i for i, _ in part], tagged=True)
+        for (letter_id, content), data in zip(part, split(rendered), strict=True):
+            paths.append(_write(out_dir / file_name(content, letter_id), data))
+    return paths
+
+
+def write_all_letters(engine: Engine, out_dir: Path, *, since: date | None = None) -> list[Path]:
+    """Every letter in the database (optionally sent on or after ``since``) as its own PDF."""
+    query = select(letters.c.id, letters.c.content).order_by(letters.c.id)
+    if since is not None:
+        query = query.where(letters.c.sent_on >= since)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return write_letter_files([(r.id, r.content) for r in rows], out_dir)
+
+
+def write_previews(out_dir: Path, *, ppi: float = 96) -> list[Path]:
+    """A PNG of every page of a sample of every kind, in Bokmål and English."""
+    paths = []
+    for kind in KINDS:
+        for lang in LANGUAGES:
+            pages = render_png(sample_content(kind, lang), ppi=ppi)
+            for number, data in enumerate(pages, 1):
+                suffix = "" if number == 1 else f"-{number}"
+                paths.append(_write(out_dir / f"{kind}-{lang}{suffix}.png", data))
+    return paths
+
+
+def bench_letters(count: int, *, seed: int = 0) -> dict[str, float | int]:
+    """Print-batch rendering of ``count`` varied letters: views, one Typst compile, page ranges.
+
+    Timed after a one-letter warm-up (loading fonts and parsing templates, reported apart), as
+    in a long-running process; ``seconds`` covers validation, views, the compile and page ranges.
+
+    ``seed`` shifts the sample data so every run lays out letters Typst has not seen before
+    (its layout cache would otherwise make a repeat look faster than real work)."""
+    contents = varied_contents(count)
+    for content in contents:
+        content["ref"] = f"{content['ref']}-{seed}"
+    started = time.perf_counter()
+    render_batch([sample_content("reminder", n=seed % 1000)], title="warm-up")  # fonts, templates
+    warmup = time.perf_counter() - started
+    started = time.perf_counter()
+    rendered = render_batch(contents, title="bench")
+    seconds = time.perf_counter() - started
+    return {"count": count, "seconds": round(seconds, 3), "warmup_seconds": round(warmup, 3),
+            "letters_per_second": round(count / seconds, 1) if seconds else 0.0,
+            "pages": rendered.pages[-1][1] if rendered.pages else 0,
+            "bytes": len(rendered.pdf)}
