@@ -291,3 +291,14 @@ def test_a_write_off_larger_than_the_balance_is_refused(reminded) -> None:  # ty
                       on=date(2026, 1, 22), reason="for mye")
     assert balances(reminded) == before
     healthy(reminded)
+
+
+def test_a_payment_made_before_the_due_date_but_booked_late(reminded) -> None:  # type: ignore[no-untyped-def]
+    """Interest only runs after the due date: the rest of the principal owes interest from
+    2026-01-05, not from the payment date 2026-01-02."""
+    pay(reminded, "100.00", date(2026, 1, 2), as_of=date(2026, 1, 25))
+    c = claim(reminded)
+    # 100.00 covered the fee (38.00) and 62.00 of the principal: 938.00 × 12 % × 14 / 365
+    assert (c["principal_ore"], c["costs_ore"], c["interest_ore"]) == (93800, 0, 432)
+    assert c["interest_through"] == date(2026, 1, 19)
+    healthy(reminded)

@@ -91,18 +91,19 @@ def rewind_interest(claim: WorkingClaim, item: PaymentToAllocate,
     for the part that is paid; law-no.md § 8). Returns (crystallised-through, taken back)."""
     through: date = claim.row["interest_through"]
     principal = claim.balances.get("principal", ZERO)
-    if claim.row["status"] == "closed" or item.paid_on >= through or principal <= 0:
+    since = max(item.paid_on, claim.row["due_date"])  # no interest runs before the due date
+    if claim.row["status"] == "closed" or since >= through or principal <= 0:
         return None
-    excess = rules.interest(book, principal=principal, start=item.paid_on, end=through).amount
+    excess = rules.interest(book, principal=principal, start=since, end=through).amount
     taken = min(excess, max(ZERO, claim.balances.get("interest", ZERO)))
     if taken > 0:
         post(claim, on=item.paid_on, kind="reversal", component="interest", amount=-taken,
              rule="FRL-3-rente-stoppet-ved-betaling", key=f"payment:{item.payment_id}:backdate",
              reference="forsinkelsesrenteloven § 3: renten stopper for det som er betalt",
-             inputs={"principal": str(principal), "from": item.paid_on.isoformat(),
+             inputs={"principal": str(principal), "from": since.isoformat(),
                      "through": through.isoformat(), "full_amount": str(excess)},
-              payment_id=item.payment_id)
-    claim.row["interest_through"] = item.paid_on
+             payment_id=item.payment_id)
+    claim.row["interest_through"] = since
     claim.changed = True
     return through, excess - taken
 

@@ -59,7 +59,7 @@ def claim_balances(conn: Connection, claim_ids: Iterable[int]) -> dict[int, dict
 def _load(conn: Connection, claim_ids: set[int]) -> dict[int, WorkingClaim]:
     ids = sorted(claim_ids)
     loaded: dict[int, WorkingClaim] = {}
-    cols = [claims.c.id, claims.c.status, claims.c.stage, claims.c.principal_ore,
+    cols = [claims.c.id, claims.c.due_date, claims.c.status, claims.c.stage, claims.c.principal_ore,
             claims.c.interest_ore, claims.c.costs_ore, claims.c.interest_through,
             claims.c.last_deadline, claims.c.next_action_on, claims.c.close_reason,
             claims.c.closed_on, claims.c.version, creditors.c.allocation_order]

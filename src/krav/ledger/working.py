@@ -66,7 +66,7 @@ def crystallise(claim: WorkingClaim, book: Any, until: date, key: str,
              reference="forsinkelsesrenteloven § 3 første ledd",
              inputs={"principal": str(principal), "from": (start + timedelta(days=1)).isoformat(),
                      "through": until.isoformat(), "days": str(result.days)},
-              payment_id=payment_id)
+             payment_id=payment_id)
 
 
 def outstanding(claim: WorkingClaim) -> Decimal:
