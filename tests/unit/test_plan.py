@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from krav.cases.model import ClaimState
 from krav.cases.policy import DEFAULT_POLICY, LetterStep, Policy, policy_from_json
@@ -291,3 +293,36 @@ def test_posting_keys_are_unique_per_claim(book) -> None:  # type: ignore[no-unt
     assert len(keys) == len(set(keys))
     steps = [lt.step_key for lt in w.letters]
     assert len(steps) == len(set(steps))
+
+
+def test_a_run_missed_past_both_salaer_steps_charges_the_tung_total_once(book) -> None:  # type: ignore[no-untyped-def]
+    s = state(stage="payment_demand", step_index=2, fee_letters=2,
+              demand_sent_on=date(2026, 2, 18), demand_deadline=date(2026, 3, 4),
+              last_deadline=date(2026, 3, 4), next_action_on=date(2026, 3, 5),
+              interest_through=date(2026, 2, 18))
+    plan = plan_claim(s, PlanContext(book=book, as_of=date(2026, 4, 20),
+                                     policies={1: DEFAULT_POLICY}))
+    salaer = [(p.on, p.amount, p.key) for p in plan.postings if p.kind == "salaer"]
+    assert salaer == [(date(2026, 4, 20), D("262.50"), "salaer:lett"),
+                      (date(2026, 4, 20), D("262.50"), "salaer:tung")]
+    assert plan.after.stage == "legal_ready"
+
+
+@settings(max_examples=25, deadline=None)
+@given(principal=st.integers(min_value=1, max_value=40_000_000).map(lambda n: D(n) / 100),
+       kind=st.sampled_from(["consumer", "business"]),
+       due=st.dates(min_value=date(2018, 1, 1), max_value=date(2026, 3, 31)),
+       vat=st.booleans())
+def test_recovery_costs_never_exceed_the_larger_of_compensation_and_costs(
+        book, principal, kind, due, vat) -> None:  # type: ignore[no-untyped-def]
+    """Whatever the claim: at most two fee letters before the demand, the compensation at most
+    once, and costs charged == max(compensation, fees + salær) (INKF §§ 1-5, 2-6)."""
+    start = state(due=due, principal=str(principal), kind=kind).evolve(vat_deductible=vat)
+    w = walk(book, start, due, due + timedelta(days=150))
+    f = w.final
+    assert f.stage == "legal_ready"
+    assert sum(1 for lt in w.letters if lt.kind != "payment_demand" and lt.fee > 0) <= 2
+    assert len(w.charged("compensation")) == (1 if kind == "business" else 0)
+    assert f.costs == max(f.compensation, f.recovery_costs)
+    assert f.costs == sum(p.amount for p in w.postings if p.component in COST_COMPONENTS)
+    assert all(p.amount >= 0 for p in w.postings)
