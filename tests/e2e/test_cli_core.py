@@ -176,6 +176,8 @@ def test_approve_through_the_cli(krav, engine, tmp_path) -> None:  # type: ignor
     (("case", "resume", REF, "--on", "2026-01-20"), "gjenopptas"),
     (("case", "approve", REF, "--on", "2026-01-20"), "venter ikke"),
     (("run", "--as-of", "yesterday"), "--as-of"),
+    (("cases", "--status", "gone"), "--status"),
+    (("cases", "--stage", "court"), "--stage"),
     (("creditor", "set-order", NORDLYS.orgnr, "interest,costs"), "dekningsrekkefølge"),
 ])
 def test_bad_input_on_case_and_run_commands(imported, engine, argv, says) -> None:  # type: ignore[no-untyped-def]

@@ -177,6 +177,15 @@ def test_list_cases(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert rows[0]["total"] == D("1042.60")
 
 
+def test_a_second_dispute_after_resuming_gets_its_own_acknowledgement(book) -> None:  # type: ignore[no-untyped-def]
+    act(book, service.dispute, REF, on=date(2026, 1, 8), reason="Nei")
+    act(book, service.resume, REF, on=date(2026, 1, 9))
+    act(book, service.dispute, REF, on=date(2026, 1, 10), reason="Nei, igjen")
+    acks = [lt for lt in letters_of(book) if lt["kind"] == "dispute_ack"]
+    assert [(a["step_key"], a["content"]["reason"]) for a in acks] == [
+        ("dispute_ack:1", "Nei"), ("dispute_ack:2", "Nei, igjen")]
+
+
 def test_case_view_shows_letters_postings_balance_and_accrued_interest(book) -> None:  # type: ignore[no-untyped-def]
     run_days(book, date(2026, 1, 19), date(2026, 2, 18))
     with book.connect() as conn:

@@ -14,8 +14,10 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from krav.cases.model import STAGES, STATUSES
 from krav.cases.service import claim_by_ref
 from krav.db.tables import claims, creditors, debtors, letters, postings
+from krav.kernel.errors import InvalidInput
 from krav.kernel.money import from_ore
 from krav.law import law_book, rules
 from krav.ledger.model import group_balances
@@ -25,6 +27,14 @@ ZERO = Decimal("0.00")
 
 def list_cases(conn: Connection, *, status: str | None = None, stage: str | None = None,
                limit: int | None = None) -> list[dict[str, Any]]:
+    """Cases in id order, optionally filtered; an unknown filter value is refused, not empty."""
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"ukjent status {status!r}", where="--status",
+                           allowed=", ".join(STATUSES))
+    if stage is not None and stage not in STAGES:
+        raise InvalidInput(f"ukjent fase {stage!r}", where="--stage", allowed=", ".join(STAGES))
+    if limit is not None and limit < 1:
+        raise InvalidInput(f"ugyldig antall {limit}", where="--limit", allowed="1 eller flere")
     query = (select(claims.c.ref, claims.c.invoice_number, claims.c.status, claims.c.stage,
                     claims.c.due_date, claims.c.principal_ore, claims.c.interest_ore,
                     claims.c.costs_ore, claims.c.next_action_on,
@@ -89,9 +99,9 @@ def case_view(conn: Connection, ref: str, *, as_of: date) -> dict[str, Any]:
         "debtor": {"kind": debtor.kind, "name": debtor.name},
         "principal": from_ore(claim["original_principal_ore"]), "due": claim["due_date"],
         "status": claim["status"], "stage": claim["stage"],
-        "letters": [{"id": l.id, "kind": l.kind, "sender": l.sender, "sent_on": l.sent_on,
-                     "deadline": l.deadline, "fee": from_ore(l.fee_ore), "status": l.status}
-                    for l in letter_rows],
+        "letters": [{"id": lt.id, "kind": lt.kind, "sender": lt.sender, "sent_on": lt.sent_on,
+                     "deadline": lt.deadline, "fee": from_ore(lt.fee_ore), "status": lt.status}
+                    for lt in letter_rows],
         "postings": [{"on": p.on, "kind": p.kind, "amount": from_ore(p.amount_ore),
                       "rule": p.rule, "component": p.component, "reference": p.reference}
                      for p in posting_rows],
