@@ -302,3 +302,16 @@ def test_a_payment_made_before_the_due_date_but_booked_late(reminded) -> None:  
     assert (c["principal_ore"], c["costs_ore"], c["interest_ore"]) == (93800, 0, 432)
     assert c["interest_through"] == date(2026, 1, 19)
     healthy(reminded)
+
+
+def test_a_late_booked_payment_never_takes_back_a_cost_already_paid(reminded) -> None:  # type: ignore[no-untyped-def]
+    """The fee (charged 01-19) was paid by a payment booked first; a small payment dated 01-18
+    but booked afterwards is a part payment and must not cancel the paid fee (found by fuzzing:
+    the fee went negative and the claim closed as paid with 34.57 unpaid)."""
+    pay(reminded, "1000.00", date(2026, 1, 25))
+    pay(reminded, "10.00", date(2026, 1, 18), as_of=date(2026, 1, 26))
+    c = claim(reminded)
+    assert (c["status"], c["principal_ore"], c["costs_ore"]) == ("open", 3457, 0)
+    assert all(v >= 0 for k, v in balances(reminded).items())
+    assert not [p for p in postings_of(reminded) if p["rule"] == "INKL-17-betalt-i-tide"]
+    healthy(reminded)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from krav.db.tables import postings
-from krav.kernel.money import from_ore
+from krav.kernel.money import from_ore, to_ore
 from krav.law import rules
 from krav.ledger.model import COST_COMPONENTS
 from krav.ledger.working import PaymentToAllocate, WorkingClaim, outstanding, post
@@ -67,20 +67,35 @@ def undo_costs_after_timely_payment(claim: WorkingClaim, item: PaymentToAllocate
     """A payment that settled the claim when it was made counts in time even if the bank file
     came later (law-no.md § 8, finansavtaleloven § 4-5): costs charged after its date are
     reversed, since no collection costs may be charged for a claim paid in time (INKL § 17 (3))."""
-    after = [p for p in later if p["on"] > item.paid_on and p["amount_ore"] > 0]
-    if not after or claim.row["status"] == "closed":
+    if claim.row["status"] == "closed":
         return
-    charged_after = sum((from_ore(p["amount_ore"]) for p in after), ZERO)
+    cancel = _unpaid_costs_after(claim, [p for p in later if p["on"] > item.paid_on])
+    if not cancel:
+        return
+    charged_after = sum((part for _, part in cancel), ZERO)
     if item.amount < outstanding(claim) - charged_after:
         return  # a part payment: the later steps stand
-    for p in after:
-        post(claim, on=item.paid_on, kind="reversal", component=p["component"],
-             amount=-from_ore(p["amount_ore"]), rule="INKL-17-betalt-i-tide",
-             key=f"reversal:{p['key']}:{item.payment_id}", reverses_id=p["id"],
-             payment_id=item.payment_id,
+    for p, part in cancel:
+        post(claim, on=item.paid_on, kind="reversal", component=p["component"], amount=-part,
+             rule="INKL-17-betalt-i-tide", key=f"reversal:{p['key']}:{item.payment_id}",
+             reverses_id=p["id"], payment_id=item.payment_id,
              reference="inkassoloven § 17 tredje ledd: betalt innen fristen, ingen kostnader",
              inputs={"reverses": p["rule"], "paid_on": item.paid_on.isoformat()})
-        p["amount_ore"] = 0
+        p["amount_ore"] -= to_ore(part)
+
+
+def _unpaid_costs_after(claim: WorkingClaim,
+                        later: list[dict[str, Any]]) -> list[tuple[dict[str, Any], Decimal]]:
+    """The part of each later cost still owed: a cost a later-dated payment (booked earlier)
+    already paid is not taken back, so no balance goes negative."""
+    unpaid = {k: max(ZERO, v) for k, v in claim.balances.items()}
+    result = []
+    for p in later:
+        part = min(from_ore(p["amount_ore"]), unpaid.get(p["component"], ZERO))
+        if part > 0:
+            unpaid[p["component"]] -= part
+            result.append((p, part))
+    return result
 
 
 def rewind_interest(claim: WorkingClaim, item: PaymentToAllocate,
