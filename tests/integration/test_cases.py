@@ -96,6 +96,19 @@ def test_resuming_after_the_lett_salaer_does_not_bring_the_tung_forward(book) ->
     assert salaer == [(date(2026, 3, 5), 26250), (date(2026, 4, 2), 26250)]
 
 
+def test_a_case_stopped_before_the_date_was_kept_resumes_after_its_last_deadline(book) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from krav.db.tables import events
+
+    run_days(book, date(2026, 1, 19), date(2026, 1, 19))
+    act(book, service.dispute, REF, on=date(2026, 1, 20), reason="Nei")
+    with book.begin() as conn:  # an event written before resume kept the schedule
+        conn.execute(update(events).values(detail={"reason": "Nei", "stage": "reminder"}))
+    act(book, service.resume, REF, on=date(2026, 1, 25))
+    assert claim(book)["next_action_on"] == date(2026, 2, 3)
+
+
 def test_a_case_cannot_be_disputed_twice_or_without_a_reason(book) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidInput, match="--reason"):
         act(book, service.dispute, REF, on=date(2026, 1, 8), reason="  ")

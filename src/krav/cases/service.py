@@ -6,7 +6,7 @@ salær or compensation can be charged, and it waits in a human queue (law-no.md 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -78,7 +78,11 @@ def _stopped_schedule(conn: Connection, claim: Any) -> date | None:
     detail = conn.execute(select(events.c.detail).where(
         events.c.claim_id == claim["id"], events.c.kind.in_(("disputed", "paused")))
         .order_by(events.c.id.desc()).limit(1)).scalar()
-    saved = (detail or {}).get("next_action_on")
+    detail = detail or {}
+    if "next_action_on" not in detail:  # stopped before krav kept the date
+        last = claim["last_deadline"]
+        return last + timedelta(days=1) if last else None
+    saved = detail["next_action_on"]
     return date.fromisoformat(saved) if saved else None
 
 
@@ -94,7 +98,9 @@ def resume(conn: Connection, ref: str, *, on: date) -> None:
         raise UnableToProceed(f"sak {ref} er {claim['status']}; bare bestridte eller pausede "
                               "saker kan gjenopptas")
     scheduled = _stopped_schedule(conn, claim)
-    next_on = max(on, scheduled) if scheduled else None
+    waiting = claim["stage"] in ("legal_ready", "awaiting_approval", "below_minimum",
+                                 "letters_done")
+    next_on = max(on, scheduled) if scheduled else (None if waiting else on)
     _set(conn, claim, status="open", next_action_on=next_on)
     _event(conn, claim["id"], on, "resumed", {"from": claim["status"]})
 
