@@ -123,6 +123,20 @@ def test_a_part_payment_queues_a_rest_notice(reminded) -> None:  # type: ignore[
     assert claim(reminded)["status"] == "open"
 
 
+@pytest.mark.parametrize("stop", ["dispute", "pause"])
+def test_no_rest_notice_while_the_case_is_stopped(reminded, stop) -> None:  # type: ignore[no-untyped-def]
+    with reminded.begin() as conn:
+        if stop == "dispute":
+            cases.dispute(conn, REF, on=date(2026, 1, 20), reason="Feil beløp")
+        else:
+            cases.pause(conn, REF, on=date(2026, 1, 20), until=None, reason="Utsettelse")
+    _, summary = pay(reminded, "200.00", date(2026, 1, 25))
+    assert summary.rest_notices == 0
+    assert "rest_notice" not in [lt["kind"] for lt in letters_of(reminded)]
+    assert claim(reminded)["principal_ore"] < 100000
+    healthy(reminded)
+
+
 def test_an_overpayment_is_recorded_as_owed_back(reminded) -> None:  # type: ignore[no-untyped-def]
     pid, summary = pay(reminded, "1100.00", date(2026, 1, 25))
     assert paid_parts(reminded, pid)["overpaid"] == -5543

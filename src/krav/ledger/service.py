@@ -108,7 +108,7 @@ def allocate_payments(conn: Connection, items: Sequence[PaymentToAllocate], *, a
             claim.row.update(status="closed", close_reason="paid", closed_on=item.paid_on,
                              next_action_on=None)
             summary.closed += 1
-        else:
+        elif claim.row["status"] == "open":  # no payment request while disputed or paused
             rest_notice_for[item.claim_id] = item.payment_id
     summary.part_paid = len(rest_notice_for)
     summary.overpaid_ore = sum(-to_ore(c.balances.get("overpaid", ZERO)) for c in working.values()
