@@ -6,6 +6,7 @@ Each pytest-xdist worker gets its own schema; tables are emptied between tests.
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -40,7 +41,8 @@ def postgres_url() -> str:
     worker = _worker()
     if worker in _pg_ready:
         return _pg_ready[worker]
-    schema = f"krav_test_{worker}"
+    # one schema per process: parallel test runs on one server never share (or drop) a schema
+    schema = f"krav_test_{worker}_{os.getpid()}"
     try:
         admin = create_engine(PG_URL)
         with admin.begin() as conn:
@@ -56,7 +58,20 @@ def postgres_url() -> str:
     url = f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
     ensure_schema(make_engine(url))
     _pg_ready[worker] = url
+    atexit.register(_drop_schema, schema, url)
     return url
+
+
+def _drop_schema(schema: str, url: str) -> None:
+    """Drop this process's schema when the test run ends."""
+    make_engine(url).dispose()
+    try:
+        admin = create_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+    except Exception:  # noqa: BLE001 - best effort at exit
+        pass
 
 
 def _truncate_pg(url: str) -> None:

@@ -16,15 +16,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select
 from sqlalchemy.engine import RowMapping
 
 from krav.cases.content import balances_by_component, build_content, claim_rows_query
 from krav.cases.model import ClaimState
 from krav.cases.policy import Policy, default_policy, policy_from_json, validate_policy
+from krav.db.bulk import insert_rows, update_versioned
 from krav.db.tables import claims, creditors, debtors, events, letters, postings, runs
 from krav.engine.plan import ClaimPlan, PlanContext, plan_claim
-from krav.kernel.errors import UnableToProceed
 from krav.kernel.money import from_ore, to_ore
 from krav.law import law_book
 from krav.settings import Agency, load_settings
@@ -77,20 +77,23 @@ _MONEY = {"principal_ore": "principal", "interest_ore": "interest", "costs_ore":
           "recovery_costs_ore": "recovery_costs", "compensation_ore": "compensation"}
 
 
-_STATE_FIELDS = set(ClaimState.__dataclass_fields__)
+_STATE_KEYS = [c.key for c in _STATE_COLUMNS]
+_MONEY_AT = frozenset(i for i, key in enumerate(_STATE_KEYS) if key in _MONEY)
+assert [_MONEY.get(k, k) for k in _STATE_KEYS] == list(ClaimState.__dataclass_fields__), \
+    "_STATE_COLUMNS must list ClaimState's fields in order"
 
 
-def state_from_row(row: RowMapping) -> ClaimState:
-    values = {k: v for k, v in row.items() if k in _STATE_FIELDS}
-    values.update({name: from_ore(row[col]) for col, name in _MONEY.items()})
-    return ClaimState(**values)
+def state_from_row(row: Any) -> ClaimState:
+    """A ``ClaimState`` from a row whose first columns are ``_STATE_COLUMNS`` (øre → kroner)."""
+    return ClaimState(*(from_ore(v) if i in _MONEY_AT else v
+                        for i, v in enumerate(row[:len(_STATE_KEYS)])))
 
 
 def _due_filter(as_of: date):  # type: ignore[no-untyped-def]
     return and_(claims.c.status == "open", claims.c.next_action_on <= as_of)
 
 
-def _due_batch(conn: Connection, as_of: date, after_id: int, size: int) -> list[RowMapping]:
+def _due_batch(conn: Connection, as_of: date, after_id: int, size: int) -> list[Any]:
     """One batch of due claims with everything the planner and the letters need (one query)."""
     content_columns = [c for c in claim_rows_query().selected_columns
                        if c.key not in {col.key for col in _STATE_COLUMNS}]
@@ -99,7 +102,7 @@ def _due_batch(conn: Connection, as_of: date, after_id: int, size: int) -> list[
              .join(creditors, creditors.c.id == claims.c.creditor_id)
              .where(_due_filter(as_of), claims.c.id > after_id)
              .order_by(claims.c.id).limit(size))
-    return list(conn.execute(query).mappings().all())
+    return list(conn.execute(query).all())
 
 
 def run_nightly(engine: Engine, *, as_of: date, dry_run: bool = False,
@@ -125,13 +128,13 @@ def run_nightly(engine: Engine, *, as_of: date, dry_run: bool = False,
             rows = _due_batch(conn, as_of, last_id, batch_size)
             if not rows:
                 break
-            last_id = rows[-1]["id"]
+            last_id = rows[-1][0]
             plans = [plan_claim(state_from_row(row), ctx) for row in rows]
             _count(summary, plans)
             if dry_run:
                 summary.plans.extend(_describe(p) for p in plans if p.changed)
             else:
-                _apply(conn, plans, ctx, agency, {row["id"]: row for row in rows})
+                _apply(conn, plans, ctx, agency, {row[0]: row._mapping for row in rows})
         done += len(rows)
         if progress:
             progress(done, summary.claims_due)
@@ -158,70 +161,45 @@ def _count(summary: RunSummary, plans: list[ClaimPlan]) -> None:
 def _describe(plan: ClaimPlan) -> dict[str, Any]:
     return {
         "ref": plan.before.ref, "from_stage": plan.before.stage, "to_stage": plan.after.stage,
-        "letters": [{"kind": l.kind, "sender": l.sender, "sent_on": l.sent_on,
-                     "deadline": l.deadline, "fee": l.fee} for l in plan.letters],
+        "letters": [{"kind": x.kind, "sender": x.sender, "sent_on": x.sent_on,
+                     "deadline": x.deadline, "fee": x.fee} for x in plan.letters],
         "postings": [{"kind": p.kind, "amount": p.amount, "rule": p.rule,
                       "reference": p.reference} for p in plan.postings],
         "next_action_on": plan.after.next_action_on,
     }
 
 
+_POSTING_COLUMNS = ("claim_id", "on", "kind", "component", "amount_ore", "rule", "reference",
+                    "inputs", "key")
+_LETTER_COLUMNS = ("claim_id", "step_key", "kind", "sender", "sent_on", "deadline", "fee_ore",
+                   "language", "content", "status", "attempts")
+_CLAIM_STATE_COLUMNS = ("stage", "step_index", "fee_letters", "last_deadline", "demand_sent_on",
+                        "demand_deadline", "legal_deadline", "next_action_on", "interest_ore",
+                        "costs_ore", "interest_through", "recovery_costs_ore", "compensation_ore")
+
+
 def _apply(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext, agency: Agency,
            rows: dict[int, RowMapping]) -> None:
-    """Write one batch: postings, claim state (version-checked), letters with content, events."""
+    """Write one batch: postings, claim state (version-checked), letters with content, events.
+
+    The rows go to the driver as plain tuples (``krav.db.bulk``): this is the run's hot path.
+    """
     changed = [p for p in plans if p.changed]
     with_letters = [p for p in changed if p.letters]
     letter_rows = _letter_rows(conn, with_letters, ctx, agency, rows) if with_letters else []
-    posting_rows = [{
-        "claim_id": p.claim_id, "on": p.on, "kind": p.kind, "component": p.component,
-        "amount_ore": to_ore(p.amount), "rule": p.rule, "reference": p.reference,
-        "inputs": p.inputs, "payment_id": None, "reverses_id": None, "key": p.key,
-    } for plan in changed for p in plan.postings]
-    if posting_rows:
-        conn.execute(insert(postings), posting_rows)
-    _update_claims(conn, changed)
-    if letter_rows:
-        conn.execute(insert(letters), letter_rows)
-    event_rows = [{"claim_id": plan.before.id, "on": ctx.as_of, "kind": kind, "detail": detail,
-                   "actor": "nightly"} for plan in changed for kind, detail in plan.events]
-    if event_rows:
-        conn.execute(insert(events), event_rows)
-
-
-def _update_claims(conn: Connection, plans: list[ClaimPlan]) -> None:
-    if not plans:
-        return
-    from sqlalchemy import bindparam
-
-    stmt = (update(claims)
-            .where(claims.c.id == bindparam("b_id"), claims.c.version == bindparam("b_version"))
-            .values(stage=bindparam("stage"), step_index=bindparam("step_index"),
-                    fee_letters=bindparam("fee_letters"),
-                    last_deadline=bindparam("last_deadline"),
-                    demand_sent_on=bindparam("demand_sent_on"),
-                    demand_deadline=bindparam("demand_deadline"),
-                    legal_deadline=bindparam("legal_deadline"),
-                    next_action_on=bindparam("next_action_on"),
-                    interest_ore=bindparam("interest_ore"), costs_ore=bindparam("costs_ore"),
-                    interest_through=bindparam("interest_through"),
-                    recovery_costs_ore=bindparam("recovery_costs_ore"),
-                    compensation_ore=bindparam("compensation_ore"),
-                    version=claims.c.version + 1))
-    rows = [{
-        "b_id": p.before.id, "b_version": p.before.version, "stage": p.after.stage,
-        "step_index": p.after.step_index, "fee_letters": p.after.fee_letters,
-        "last_deadline": p.after.last_deadline, "demand_sent_on": p.after.demand_sent_on,
-        "demand_deadline": p.after.demand_deadline, "legal_deadline": p.after.legal_deadline,
-        "next_action_on": p.after.next_action_on, "interest_ore": to_ore(p.after.interest),
-        "costs_ore": to_ore(p.after.costs), "interest_through": p.after.interest_through,
-        "recovery_costs_ore": to_ore(p.after.recovery_costs),
-        "compensation_ore": to_ore(p.after.compensation),
-    } for p in plans]
-    result = conn.execute(stmt, rows)
-    if result.rowcount not in (-1, len(rows)):
-        raise UnableToProceed(
-            f"{len(rows) - result.rowcount} krav ble endret av en annen prosess under kjøringen; "
-            "partiet er rullet tilbake — kjør igjen")
+    insert_rows(conn, postings, _POSTING_COLUMNS, [
+        (p.claim_id, p.on, p.kind, p.component, to_ore(p.amount), p.rule, p.reference, p.inputs,
+         p.key) for plan in changed for p in plan.postings])
+    update_versioned(conn, claims, _CLAIM_STATE_COLUMNS, [
+        (a.stage, a.step_index, a.fee_letters, a.last_deadline, a.demand_sent_on,
+         a.demand_deadline, a.legal_deadline, a.next_action_on, to_ore(a.interest),
+         to_ore(a.costs), a.interest_through, to_ore(a.recovery_costs), to_ore(a.compensation),
+         plan.before.id, plan.before.version)
+        for plan in changed for a in (plan.after,)])
+    insert_rows(conn, letters, _LETTER_COLUMNS, letter_rows)
+    insert_rows(conn, events, ("claim_id", "on", "kind", "detail", "actor"), [
+        (plan.before.id, ctx.as_of, kind, detail, "nightly")
+        for plan in changed for kind, detail in plan.events])
 
 
 def _balances_before_plan(conn: Connection, plans: list[ClaimPlan],
@@ -249,24 +227,22 @@ def _balances_before_plan(conn: Connection, plans: list[ClaimPlan],
 
 
 def _letter_rows(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext, agency: Agency,
-                 rows: dict[int, RowMapping]) -> list[dict[str, Any]]:
+                 rows: dict[int, RowMapping]) -> list[tuple[Any, ...]]:
     before = _balances_before_plan(conn, plans, rows)
     letter_rows = []
     for plan in plans:
         row = rows[plan.before.id]
         balances = dict(before.get(plan.before.id, {}))
         for posting in plan.postings:
-            balances[posting.component] = balances.get(posting.component, Decimal(0)) + posting.amount
+            balances[posting.component] = (balances.get(posting.component, Decimal(0))
+                                           + posting.amount)
         for letter in plan.letters:
             content = build_content(
                 kind=letter.kind, sender=letter.sender, sent_on=letter.sent_on,
                 deadline=letter.deadline, claim=row, balances=balances,
                 agency=agency, book=ctx.book, enforcement_notice=letter.enforcement_notice,
                 fee=letter.fee)
-            letter_rows.append({
-                "claim_id": plan.before.id, "step_key": letter.step_key, "kind": letter.kind,
-                "sender": letter.sender, "sent_on": letter.sent_on, "deadline": letter.deadline,
-                "fee_ore": to_ore(letter.fee), "language": content["language"],
-                "content": content, "status": "pending", "attempts": 0,
-            })
+            letter_rows.append((
+                plan.before.id, letter.step_key, letter.kind, letter.sender, letter.sent_on,
+                letter.deadline, to_ore(letter.fee), content["language"], content, "pending", 0))
     return letter_rows
