@@ -73,7 +73,7 @@ def test_reversal_types_may_be_added_to_the_total() -> None:
     """The English manual: amounts of types 18/20 are added to the total, not subtracted."""
     lines = ocr_lines([OcrPayment(10_000, "0000531"), OcrPayment(-3_000, "0036633", tx_type="18")],
                       nets_date=NETS_DAY)
-    assert int(lines[-2][24:41]) == 7_000  # the writer states the signed (net) total
+    assert int(lines[-2][24:41]) == 13_000  # the writer adds reversal types' amounts
     for total in (7_000, 13_000):  # net, or with the reversal added: both conventions pass
         lines[-2], lines[-1] = _set_total(lines[-2], total), _set_total(lines[-1], total)
         txs = parse_ocr("\n".join(lines)).transactions

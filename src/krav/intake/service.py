@@ -134,7 +134,7 @@ def _refuse_duplicates(conn: Connection, rows: Sequence[ClaimRow], creditor_rows
         chunk = pairs[start:start + 500]
         existing |= set(conn.execute(
             select(claims.c.creditor_id, claims.c.invoice_number)
-            .where(tuple_(claims.c.creditor_id, claims.c.invoice_number).in_(chunk))).tuples())
+            .where(tuple_(claims.c.creditor_id, claims.c.invoice_number).in_(chunk))).all())
     by_id = {c.id: o for o, c in creditor_rows.items()}
     for creditor_id, invoice in sorted(existing):
         line = seen[(by_id[creditor_id], invoice)]
@@ -208,7 +208,7 @@ def _post_principal(conn: Connection, rows: Sequence[ClaimRow], creditor_rows: d
         ids.update({(c, n): i for c, n, i in conn.execute(
             select(claims.c.creditor_id, claims.c.invoice_number, claims.c.id)
             .where(tuple_(claims.c.creditor_id, claims.c.invoice_number)
-                   .in_(pairs[start:start + 500]))).tuples()})
+                   .in_(pairs[start:start + 500]))).all()})
     conn.execute(insert(postings), [{
         "claim_id": ids[(creditor_rows[r.creditor_orgnr].id, r.invoice_number)],
         "on": r.invoice_date, "kind": "principal", "component": "principal",

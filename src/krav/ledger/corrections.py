@@ -28,7 +28,7 @@ def _resync(conn: Connection, claim_id: int, *, on: date, reopen: bool = False,
     """Recompute the cached balances of one claim from its postings; close or reopen it."""
     totals: dict[str, int] = {}
     for component, amount in conn.execute(select(postings.c.component, postings.c.amount_ore)
-                                          .where(postings.c.claim_id == claim_id)).tuples():
+                                          .where(postings.c.claim_id == claim_id)):
         totals[component] = totals.get(component, 0) + amount
     principal = totals.get("principal", 0)
     interest = totals.get("interest", 0)

@@ -86,14 +86,14 @@ def _invoice_candidates(conn: Connection, pairs: set[tuple[str, str]], words: se
         for orgnr, invoice, claim_id in conn.execute(
                 select(creditors.c.orgnr, claims.c.invoice_number, claims.c.id)
                 .join(creditors, creditors.c.id == claims.c.creditor_id)
-                .where(tuple_(creditors.c.orgnr, claims.c.invoice_number).in_(chunk))).tuples():
+                .where(tuple_(creditors.c.orgnr, claims.c.invoice_number).in_(chunk))):
             exact[(orgnr, invoice)] = claim_id
     loose: dict[str, list[tuple]] = defaultdict(list)
     for chunk in chunks(sorted(words)):
         for invoice, claim_id, orgnr, name in conn.execute(
                 select(claims.c.invoice_number, claims.c.id, creditors.c.orgnr, creditors.c.name)
                 .join(creditors, creditors.c.id == claims.c.creditor_id)
-                .where(claims.c.invoice_number.in_(chunk))).tuples():
+                .where(claims.c.invoice_number.in_(chunk))):
             loose[invoice].append((claim_id, orgnr, name))
     return exact, loose
 

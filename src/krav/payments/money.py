@@ -61,7 +61,7 @@ def fee_senders(conn: Connection, claim_ids: Iterable[int]) -> dict[tuple[int, s
         for posting_id, claim_id, component, inputs in conn.execute(
                 select(postings.c.id, postings.c.claim_id, postings.c.component, postings.c.inputs)
                 .where(postings.c.claim_id.in_(chunk), postings.c.component.in_(FEE_COMPONENTS),
-                       postings.c.amount_ore > 0, postings.c.payment_id.is_(None))).tuples():
+                       postings.c.amount_ore > 0, postings.c.payment_id.is_(None))):
             key = (claim_id, component)
             if key not in found or found[key][0] < posting_id:
                 found[key] = (posting_id, (inputs or {}).get("sender", "creditor"))

@@ -71,7 +71,7 @@ def unmatched_queue(conn: Connection) -> list[dict]:
                        payment_suggestions.c.reason)
                 .join(claims, claims.c.id == payment_suggestions.c.claim_id)
                 .where(payment_suggestions.c.payment_id.in_(ids[start:start + 5000]))
-                .order_by(payment_suggestions.c.score.desc(), claims.c.ref)).tuples():
+                .order_by(payment_suggestions.c.score.desc(), claims.c.ref)):
             hints[pid].append({"ref": ref, "score": score, "reason": reason})
     return [{"payment": r["id"], "paid_on": r["paid_on"], "amount": from_ore(r["amount_ore"]),
              "kid": r["kid"] or "", "payer_name": r["payer_name"] or "",

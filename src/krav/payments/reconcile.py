@@ -85,13 +85,17 @@ def _payment_differences(conn: Connection) -> list[str]:
     return problems
 
 
+def _pairs(rows: list) -> dict:
+    return {key: int(value or 0) for key, value in rows}
+
+
 def _file_differences(conn: Connection) -> list[str]:
-    booked = dict(conn.execute(select(payments.c.file_id, func.sum(payments.c.amount_ore))
+    booked = _pairs(conn.execute(select(payments.c.file_id, func.sum(payments.c.amount_ore))
                                .where(payments.c.file_id.is_not(None))
-                               .group_by(payments.c.file_id)).tuples())
-    moved = dict(conn.execute(select(client_funds.c.file_id, func.sum(client_funds.c.amount_ore))
+                               .group_by(payments.c.file_id)).all())
+    moved = _pairs(conn.execute(select(client_funds.c.file_id, func.sum(client_funds.c.amount_ore))
                               .where(client_funds.c.file_id.is_not(None))
-                              .group_by(client_funds.c.file_id)).tuples())
+                              .group_by(client_funds.c.file_id)).all())
     return [f"bankfil {fid}: klientkonto {fmt(from_ore(moved.get(fid) or 0))} ≠ innbetalinger "
             f"{fmt(from_ore(booked.get(fid) or 0))}"
             for fid in sorted(set(booked) | set(moved))
@@ -99,10 +103,10 @@ def _file_differences(conn: Connection) -> list[str]:
 
 
 def _settlement_differences(conn: Connection) -> list[str]:
-    moved = dict(conn.execute(select(client_funds.c.settlement_id,
+    moved = _pairs(conn.execute(select(client_funds.c.settlement_id,
                                      func.sum(client_funds.c.amount_ore))
                               .where(client_funds.c.settlement_id.is_not(None))
-                              .group_by(client_funds.c.settlement_id)).tuples())
+                              .group_by(client_funds.c.settlement_id)).all())
     return [f"oppgjør {sid} ({period}): utbetalt {fmt(from_ore(-(moved.get(sid) or 0)))} ≠ "
             f"innkrevd {fmt(from_ore(collected))}"
             for sid, period, collected in conn.execute(

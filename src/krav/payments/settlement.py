@@ -126,7 +126,7 @@ def _describe(conn: Connection, lines: dict[int, ClaimLine]) -> None:
         for cid, ref, invoice, name in conn.execute(
                 select(claims.c.id, claims.c.ref, claims.c.invoice_number, debtors.c.name)
                 .join(debtors, debtors.c.id == claims.c.debtor_id)
-                .where(claims.c.id.in_(ids[start:start + 5000]))).tuples():
+                .where(claims.c.id.in_(ids[start:start + 5000]))):
             lines[cid].ref, lines[cid].invoice_number, lines[cid].debtor = ref, invoice, name
 
 

@@ -41,7 +41,7 @@ def _open_claims_of(conn: Connection, debtor_ids: set[int]) -> dict[int, list[in
     for chunk in chunks(sorted(debtor_ids)):
         for claim_id, debtor_id in conn.execute(
                 select(claims.c.id, claims.c.debtor_id)
-                .where(claims.c.debtor_id.in_(chunk), claims.c.status != "closed")).tuples():
+                .where(claims.c.debtor_id.in_(chunk), claims.c.status != "closed")):
             found[debtor_id].append(claim_id)
     return found
 
@@ -54,7 +54,7 @@ def _by_amount(conn: Connection, amounts: set[int]) -> dict[int, list[int]]:
                 select(claims.c.id, owed, claims.c.original_principal_ore)
                 .where(claims.c.status != "closed",
                        or_(owed.in_(chunk), claims.c.original_principal_ore.in_(chunk)))
-                .order_by(claims.c.id).limit(50 * len(chunk))).tuples():
+                .order_by(claims.c.id).limit(50 * len(chunk))):
             for amount in {total, original}:
                 found[amount].append(claim_id)
     return found
@@ -65,7 +65,7 @@ def _debtors_by_name(conn: Connection, names: set[str]) -> dict[str, set[int]]:
     for chunk in chunks(sorted(names), 1000):
         for name, debtor_id in conn.execute(
                 select(func.lower(debtors.c.name), debtors.c.id)
-                .where(func.lower(debtors.c.name).in_(chunk))).tuples():
+                .where(func.lower(debtors.c.name).in_(chunk))):
             found[name].add(debtor_id)
     return found
 
@@ -76,7 +76,7 @@ def _debtors_by_account(conn: Connection, accounts: set[str]) -> dict[str, set[i
         for account, debtor_id in conn.execute(
                 select(payments.c.payer_account, claims.c.debtor_id)
                 .join(claims, claims.c.id == payments.c.claim_id)
-                .where(payments.c.payer_account.in_(chunk)).distinct()).tuples():
+                .where(payments.c.payer_account.in_(chunk)).distinct()):
             found[account].add(debtor_id)
     return found
 

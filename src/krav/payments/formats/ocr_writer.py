@@ -1,6 +1,7 @@
 """Write Nets OCR giro files (formats.md § 2.2 layout) — for tests, benchmarks and the demo.
 
-One transmission with one assignment; records 88 and 89 carry the signed totals.
+One transmission with one assignment; records 88 and 89 carry the totals (signed amounts, but
+the amounts of reversal types 18 and 20 added, as the English manual describes).
 """
 
 from __future__ import annotations
@@ -51,7 +52,10 @@ def ocr_lines(payments: Iterable[OcrPayment], *, nets_date: date, agreement: str
         if p.tx_type in ("20", "21"):
             out.append(_pad(f"NY09{p.tx_type}32{n:07d}{p.text:<40}"))
         count += 1
-        total += p.amount_ore
+        # the English manual: reversal types' amounts are added to the total
+        total += abs(p.amount_ore) if p.tx_type in ("18", "20") else p.amount_ore
+    if total < 0:
+        raise ValueError("a net negative total cannot be written; use types 18/20 for reversals")
     records = len(out) - 1 + 1  # records 20 … 88 of the assignment
     out.append(_pad(f"NY090088{count:08d}{records:08d}{total:017d}{d}{earliest}{latest}"))
     out.append(_pad(f"NY000089{count:08d}{len(out) + 1:08d}{total:017d}{d}"))
