@@ -101,7 +101,10 @@ def bounced_key(raw: bytes) -> str | None:
     for part in mail.walk():
         if part.get_content_type() in ("text/rfc822-headers", "message/rfc822"):
             payload = part.get_payload()
-            text = payload[0].as_string() if isinstance(payload, list) else str(payload)
+            if isinstance(payload, list):
+                text = payload[0].as_string()
+            else:
+                text = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
             match = KEY_PATTERN.search(text)
             if match:
                 return match.group(0)
