@@ -10,6 +10,7 @@ from email.message import EmailMessage
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, update
+from tests.letters_support import SmsProvider, SmtpSink, free_port, make_case, pdf_text
 
 from krav.db.tables import debtors, events, letters
 from krav.letters import outbox
@@ -19,10 +20,14 @@ from krav.letters.email import SmtpChannel, bounced_key
 from krav.letters.printing import print_batch
 from krav.letters.sms import LinkSmsChannel
 from krav.letters.tables import letter_deliveries as ld
-from krav.letters.tracking import (history, mark_returned, needs_address, record_bounce,
-                                   record_sms_report)
+from krav.letters.tracking import (
+    history,
+    mark_returned,
+    needs_address,
+    record_bounce,
+    record_sms_report,
+)
 from krav.letters.view import account, day
-from tests.letters_support import SmsProvider, SmtpSink, free_port, make_case, pdf_text
 
 NOW = datetime(2026, 4, 2, 9, 0, 0)
 CONFIG = DispatchConfig(batch=20, max_attempts=3, backoff=timedelta(minutes=1))
@@ -108,7 +113,8 @@ def test_smtp_down_backs_off_then_parks(engine):
     assert row["status"] == "pending" and row["attempts"] == 1
     assert row["next_attempt_at"] == NOW + timedelta(minutes=1)
     assert "SMTP" in row["last_error"]
-    assert dispatch_batch(engine, channels, now=NOW + timedelta(seconds=30), config=CONFIG).claimed == 0
+    soon = NOW + timedelta(seconds=30)
+    assert dispatch_batch(engine, channels, now=soon, config=CONFIG).claimed == 0
     later = NOW + timedelta(minutes=1)
     assert dispatch_batch(engine, channels, now=later, config=CONFIG).outcomes == {"retry": 1}
     assert letter(engine, case.letter_ids[0])["next_attempt_at"] == later + timedelta(minutes=2)

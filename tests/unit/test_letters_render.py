@@ -7,13 +7,13 @@ import io
 
 import pytest
 from pypdf import PdfReader
+from tests.letters_support import pdf_text
 
 from krav.kernel.errors import InvalidInput
 from krav.letters.content import DEBTOR_KINDS, KINDS
 from krav.letters.render import render_batch, render_pdf, render_png, split
 from krav.letters.samples import sample_content, varied_contents
 from krav.letters.view import account, day, money, rate
-from tests.letters_support import pdf_text
 
 MM = 72 / 25.4  # PDF points per millimetre
 TITLES = {
