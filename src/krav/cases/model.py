@@ -9,7 +9,6 @@ time-barred). Stages while open, in order: ``invoiced`` → ``reminder`` → ``c
 
 from __future__ import annotations
 
-from copy import copy
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -62,8 +61,11 @@ class ClaimState:
         return self
 
     def copy(self) -> ClaimState:
-        return copy(self)
+        return ClaimState(*[getattr(self, name) for name in _FIELDS])
 
     @property
     def total(self) -> Decimal:
         return self.principal + self.interest + self.costs
+
+
+_FIELDS = tuple(ClaimState.__dataclass_fields__)
