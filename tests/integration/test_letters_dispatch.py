@@ -255,7 +255,7 @@ def test_a_crash_between_send_and_record_never_sends_twice(engine):
         assert deliveries(engine, letter_id)["email"]["status"] == "uncertain"
         assert dispatch_batch(engine, email_channel(sink.port), now=NOW, config=CONFIG).claimed == 0
         # A person checks the mailbox log and re-queues it: now it goes, once.
-        assert outbox.requeue(engine, letter_id) == "pending"
+        assert outbox.requeue(engine, letter_id) == "requeued"
         dispatch_batch(engine, email_channel(sink.port), now=NOW, config=CONFIG)
         assert len(sink.messages) == 1
     assert deliveries(engine, letter_id)["email"]["status"] == "sent"

@@ -150,10 +150,24 @@ def retry_command(letter_id: Annotated[str, typer.Argument(help="Brevets id")],
     status = requeue(open_db(db), _letter_id(letter_id))
     if status == "missing":
         raise NotFound(f"brev {letter_id} finnes ikke")
-    if status != "pending":
+    if status != "requeued":
         raise UnableToProceed(f"brev {letter_id} har status {status}; bare parkerte, holdte "
                               "eller returnerte brev kan sendes på nytt")
     console.print(f"Brev {letter_id} ligger i utboksen igjen.")
+
+
+@letters_app.command("mark-sent")
+def mark_sent_command(letter_id: Annotated[str, typer.Argument(help="Brevets id")],
+                      db: DbOption = None) -> None:
+    """Et brev med usikkert utfall kom fram (sjekket i e-postserverens logg): merk det sendt."""
+    from krav.letters.outbox import mark_sent
+
+    status = mark_sent(open_db(db), _letter_id(letter_id), at=now_utc())
+    if status == "missing":
+        raise NotFound(f"brev {letter_id} finnes ikke")
+    if status != "marked":
+        raise UnableToProceed(f"brev {letter_id} har ingen usikker sending (status {status})")
+    console.print(f"Brev {letter_id} er merket som sendt.")
 
 
 @letters_app.command("previews")

@@ -111,10 +111,30 @@ def finish(engine: Engine, item: OutboxItem, *, status: str, error: str | None =
         return result.rowcount == 1
 
 
+def mark_sent(engine: Engine, letter_id: int, *, at: datetime) -> str:
+    """A person's decision (``krav letters mark-sent``): an ``uncertain`` send did arrive.
+
+    Returns ``"marked"``, ``"missing"`` or the status that does not allow it."""
+    with engine.begin() as conn:
+        status = conn.execute(select(letters.c.status).where(letters.c.id == letter_id)).scalar()
+        if status is None:
+            return "missing"
+        changed = conn.execute(update(ld).where(ld.c.letter_id == letter_id,
+                                                ld.c.status == "uncertain")
+                               .values(status="sent", sent_at=at, updated_at=at,
+                                       error="bekreftet manuelt: mottatt")).rowcount
+        if status != "parked" or not changed:
+            return status
+        conn.execute(update(letters).where(letters.c.id == letter_id)
+                     .values(status="sent", last_error=None, next_attempt_at=None))
+        return "marked"
+
+
 def requeue(engine: Engine, letter_id: int) -> str:
     """A person's decision (``krav letters retry``): send a parked, held or uncertain letter again.
 
-    An ``uncertain`` delivery becomes ``failed`` — the person has checked it did not arrive."""
+    An ``uncertain`` delivery becomes ``failed`` — the person has checked it did not arrive.
+    Returns ``"requeued"``, ``"missing"`` or the status that does not allow it."""
     with engine.begin() as conn:
         status = conn.execute(select(letters.c.status).where(letters.c.id == letter_id)).scalar()
         if status is None:
@@ -125,4 +145,4 @@ def requeue(engine: Engine, letter_id: int) -> str:
                      .values(status="failed", error="sjekket manuelt: ikke mottatt"))
         conn.execute(update(letters).where(letters.c.id == letter_id)
                      .values(status="pending", attempts=0, next_attempt_at=None, last_error=None))
-        return "pending"
+        return "requeued"

@@ -1,0 +1,128 @@
+"""``krav letters …``, ``krav dispatch`` and ``krav bench letters`` through the real CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+from tests.letters_support import SmtpSink, make_case, pdf_text
+
+from krav.cli.main import main
+from krav.db.engine import make_engine
+from krav.db.tables import debtors, letters
+from krav.letters.content import KINDS
+from krav.letters.view import day
+
+
+def test_render_case_writes_one_pdf_per_letter(db_url, tmp_path, capsys):
+    tmp_path = tmp_path / "out"
+    engine = make_engine(db_url)
+    case = make_case(engine, kinds=("reminder", "collection_notice", "payment_demand"))
+    make_case(engine)  # another case's letter is not written
+    assert main(["letters", "render", "--case", case.ref, "--out", str(tmp_path),
+                 "--db", db_url]) == 0
+    with engine.connect() as conn:
+        rows = conn.execute(select(letters.c.id, letters.c.kind, letters.c.content)
+                            .where(letters.c.claim_id == case.claim_id)).all()
+    expected = {f"{r.content['sent_on']}-{r.kind}-{r.id}.pdf": r.content for r in rows}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(expected)
+    for name, content in expected.items():
+        text = pdf_text((tmp_path / name).read_bytes())
+        assert content["kid"] in text and day(content["deadline"]) in text
+    assert "3 brev skrevet" in capsys.readouterr().out
+
+
+def test_render_unknown_case_is_one_line(db_url, tmp_path, capsys):
+    assert main(["letters", "render", "--case", "NOPE", "--out", str(tmp_path),
+                 "--db", db_url]) == 2
+    err = capsys.readouterr().err
+    assert err == "krav: sak NOPE finnes ikke\n"
+
+
+def test_print_batch_returned_and_needs_address(db_url, tmp_path, capsys):
+    engine = make_engine(db_url)
+    cases = [make_case(engine) for _ in range(3)]
+    assert main(["letters", "print-batch", "--date", "2026-04-10", "--out", str(tmp_path),
+                 "--db", db_url, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["letters"] == 3 and out["pdf"].endswith("2026-04-10-print.pdf")
+    manifest = list(csv.DictReader(open(out["manifest"], encoding="utf-8")))
+    assert {int(r["letter_id"]) for r in manifest} == {c.letter_ids[0] for c in cases}
+    assert list(manifest[0])[:4] == ["letter_id", "case", "pages", "recipient"]
+
+    assert main(["letters", "returned", str(cases[1].letter_ids[0]), "--db", db_url]) == 0
+    with engine.connect() as conn:
+        assert conn.execute(select(debtors.c.address_bad).where(
+            debtors.c.id == cases[1].debtor_id)).scalar() is True
+    capsys.readouterr()
+    assert main(["letters", "needs-address", "--json", "--db", db_url]) == 0
+    queue = json.loads(capsys.readouterr().out)
+    assert [q["ref"] for q in queue] == [cases[1].ref]
+    assert main(["letters", "returned", "abc", "--db", db_url]) == 2
+    assert "LETTER_ID" in capsys.readouterr().err
+    assert main(["letters", "returned", "999999", "--db", db_url]) == 2
+    assert capsys.readouterr().err == "krav: brev 999999 finnes ikke\n"
+
+
+def test_dispatch_once_sends_by_email_and_lists_the_history(db_url, monkeypatch, capsys):
+    engine = make_engine(db_url)
+    case = make_case(engine, kinds=("collection_notice",), email="ola@example.no", consent=True)
+    with SmtpSink() as sink:
+        monkeypatch.setenv("KRAV_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("KRAV_SMTP_PORT", str(sink.port))
+        assert main(["dispatch", "--once", "--json", "--db", db_url]) == 0
+        assert json.loads(capsys.readouterr().out) == {"sent": 1}
+        assert len(sink.messages) == 1
+    assert main(["letters", "list", "--case", case.ref, "--json", "--db", db_url]) == 0
+    timeline = json.loads(capsys.readouterr().out)
+    assert timeline[0]["status"] == "sent"
+    assert timeline[0]["deliveries"][0]["channel"] == "email"
+    assert timeline[0]["deliveries"][0]["sent_at"]
+
+
+def test_retry_refuses_a_letter_that_is_not_parked(db_url, capsys):
+    engine = make_engine(db_url)
+    case = make_case(engine)
+    assert main(["letters", "retry", str(case.letter_ids[0]), "--db", db_url]) == 2
+    assert "har status pending" in capsys.readouterr().err
+
+
+def test_previews_every_kind_in_both_languages(tmp_path, capsys):
+    assert main(["letters", "previews", "--out", str(tmp_path)]) == 0
+    names = {p.name for p in tmp_path.iterdir()}
+    for kind in KINDS:
+        for lang in ("nb", "en"):
+            assert f"{kind}-{lang}.png" in names
+    assert all((tmp_path / n).read_bytes().startswith(b"\x89PNG") for n in names)
+
+
+def test_bench_letters_json(capsys):
+    assert main(["bench", "letters", "--count", "16", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["count"] == 16 and result["seconds"] > 0
+    # seconds is rounded to milliseconds in the output; the rate is computed before rounding
+    assert abs(result["letters_per_second"] - 16 / result["seconds"]) <= \
+        0.05 * result["letters_per_second"]
+    assert result["pages"] >= 16
+
+
+def test_bench_letters_rejects_zero(capsys):
+    assert main(["bench", "letters", "--count", "0"]) == 2
+    assert "--count" in capsys.readouterr().err
+
+
+def test_demo_folder_name_contract(tmp_path: Path, db_url):
+    """``write_all_letters`` (for ``make demo``) uses the same file names as ``render``."""
+    tmp_path = tmp_path / "out"
+    from krav.letters.service import write_all_letters
+
+    engine = make_engine(db_url)
+    case = make_case(engine, kinds=("reminder", "dispute_ack"))
+    paths = write_all_letters(engine, tmp_path)
+    with engine.connect() as conn:
+        rows = conn.execute(select(letters.c.id, letters.c.kind, letters.c.sent_on)
+                            .where(letters.c.claim_id == case.claim_id)).all()
+    assert sorted(p.name for p in paths) == sorted(
+        f"{r.sent_on.isoformat()}-{r.kind}-{r.id}.pdf" for r in rows)
