@@ -16,7 +16,7 @@ from rich.table import Table
 from krav.cli.apps import app, bench_app, payments_app
 from krav.cli.common import DbOption, JsonOption, console, day_option, open_db, print_json
 from krav.kernel.errors import InvalidInput, UnableToProceed
-from krav.kernel.money import fmt, parse_amount
+from krav.kernel.money import fmt_nok, parse_amount
 from krav.payments.model import FORMATS
 from krav.settings import load_settings
 
@@ -55,7 +55,7 @@ def import_command(
                       f"({report.transactions} transaksjoner).")
         return
     console.print(f"{file} ({report.format}): {report.transactions} transaksjoner, "
-                  f"{fmt(report.as_json()['total'])} kr — {report.matched} matchet, "
+                  f"{fmt_nok(report.as_json()['total'])} kr — {report.matched} matchet, "
                   f"{report.unmatched} i køen, {report.duplicates} allerede bokført, "
                   f"{report.reversals} tilbakeføringer, {report.closed} krav betalt fullt ut.")
 
@@ -72,7 +72,7 @@ def unmatched_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         return
     table = Table("Innbetaling", "Dato", "Beløp", "KID", "Betaler", "Årsak", "Forslag")
     for q in queue:
-        table.add_row(str(q["payment"]), q["paid_on"].isoformat(), fmt(q["amount"]), q["kid"],
+        table.add_row(str(q["payment"]), q["paid_on"].isoformat(), fmt_nok(q["amount"]), q["kid"],
                       q["payer_name"] or q["payer_account"], q["reason"],
                       ", ".join(f"{s['ref']} ({s['reason']})" for s in q["suggestions"]))
     console.print(table if queue else "Køen er tom.")
@@ -104,7 +104,7 @@ def refund_command(payment: Annotated[int, typer.Argument(help="Innbetalingens n
 
     with open_db(db).begin() as conn:
         amount = refund_payment(conn, payment, on=day_option(on, "--on"))
-    console.print(f"Innbetaling {payment}: {fmt(amount)} kr betales tilbake.")
+    console.print(f"Innbetaling {payment}: {fmt_nok(amount)} kr betales tilbake.")
 
 
 @payments_app.command("direct")
@@ -121,7 +121,7 @@ def direct_command(
     with open_db(db).begin() as conn:
         pid, summary = direct_payment(conn, ref, value, on=day_option(on, "--on"),
                                       as_of=day_option(as_of, "--as-of"))
-    console.print(f"Direkte betaling {pid} på {fmt(value)} kr ført på {ref}"
+    console.print(f"Direkte betaling {pid} på {fmt_nok(value)} kr ført på {ref}"
                   + (" — kravet er betalt." if summary.closed else "."))
 
 
@@ -138,7 +138,7 @@ def credit_note_command(
     value = parse_amount(amount, where="AMOUNT")
     with open_db(db).begin() as conn:
         credit_note_for(conn, ref, value, on=day_option(on, "--on"), reason=reason)
-    console.print(f"Kreditnota på {fmt(value)} kr ført på {ref}.")
+    console.print(f"Kreditnota på {fmt_nok(value)} kr ført på {ref}.")
 
 
 @payments_app.command("reconcile")
@@ -151,11 +151,10 @@ def reconcile_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(result.as_json())
     else:
-        data = result.as_json()
-        console.print(f"Klientkonto {fmt(data['balance'])} kr; skyldes oppdragsgivere "
-                      f"{fmt(data['owed_to_creditors'])}, foretaket {fmt(data['agency_unsettled'])}"
-                      f", skyldnere {fmt(data['owed_to_debtors'])}; differanse "
-                      f"{fmt(data['difference'])}.")
+        d = {k: fmt_nok(v) for k, v in result.as_json().items() if k not in ("ok", "differences")}
+        console.print(f"Klientkonto {d['balance']} kr; skyldes oppdragsgivere "
+                      f"{d['owed_to_creditors']}, foretaket {d['agency_unsettled']}, skyldnere "
+                      f"{d['owed_to_debtors']}; differanse {d['difference']}.")
         for line in result.differences:
             console.print(f"  avvik: {line}")
     if not result.ok:
@@ -184,9 +183,10 @@ def settle_command(
     if result.already:
         console.print(f"Oppgjør for {creditor} {period} er allerede gjort (nr. {result.id}).")
     console.print(f"Oppgjør {result.id} for {creditor} {period}: innkrevd "
-                  f"{fmt(data['collected'])} kr, til oppdragsgiver {fmt(data['payout'])} kr, "
-                  f"til foretaket {fmt(data['agency_transfer'])} kr"
-                  + (f", faktureres {fmt(data['invoice'])} kr" if result.totals["invoice_ore"]
+                  f"{fmt_nok(data['collected'])} kr, til oppdragsgiver "
+                  f"{fmt_nok(data['payout'])} kr, til foretaket "
+                  f"{fmt_nok(data['agency_transfer'])} kr"
+                  + (f", faktureres {fmt_nok(data['invoice'])} kr" if result.totals["invoice_ore"]
                      else "") + ".")
     for f in files:
         console.print(f"  {f}")

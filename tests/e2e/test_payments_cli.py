@@ -1,0 +1,139 @@
+"""``krav payments …``, ``krav settle`` and ``krav bench payments`` through the real entry
+point, on SQLite and PostgreSQL: JSON contracts, the queue, bad files (one ``krav:`` line, exit 2,
+nothing written)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+from tests.factories import NORDLYS, claim, claim_row, table_counts, write_csv
+
+from krav.cli.main import main
+from krav.payments.formats.ocr_writer import OcrPayment, write_ocr
+
+AMOUNT = re.compile(r"^-?\d+\.\d{2}$")
+DUE = date(2026, 1, 5)
+
+
+class Krav:
+    """Runs ``krav … --db URL`` in-process and returns (exit code, stdout, stderr)."""
+
+    def __init__(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+        self.url, self.capsys = url, capsys
+
+    def __call__(self, *argv: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = main([*argv, "--db", self.url])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def json(self, *argv: str):  # type: ignore[no-untyped-def]
+        code, out, err = self(*argv, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def krav(db_url, capsys, engine, tmp_path) -> Krav:  # type: ignore[no-untyped-def]
+    k = Krav(db_url, capsys)
+    path = write_csv(tmp_path / "claims.csv", [claim_row(invoice="1", amount="1000.00"),
+                                               claim_row(invoice="2", amount="250.00")])
+    assert k.json("import", "claims", str(path))["claims"] == 2
+    return k
+
+
+def test_import_prints_the_json_contract_and_is_idempotent(krav, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "ocr.txt"
+    path.write_text(write_ocr([OcrPayment(100_000, claim(engine, "K-0000001")["kid"],
+                                          bank_date=DUE),
+                               OcrPayment(1_000, "", tx_type="21", text="ukjent")],
+                              nets_date=DUE))
+    data = krav.json("payments", "import", str(path), "--as-of", "2026-01-07")
+    assert {k: data[k] for k in ("transactions", "total", "matched", "unmatched", "duplicates")} \
+        == {"transactions": 2, "total": "1010.00", "matched": 1, "unmatched": 1, "duplicates": 0}
+    assert AMOUNT.match(data["total"]) and data["format"] == "ocr"
+    again = krav.json("payments", "import", str(path), "--format", "ocr")
+    assert again["already_imported"] and again["duplicates"] == 2 and again["matched"] == 0
+    code, out, _ = krav("payments", "import", str(path))
+    assert code == 0 and "allerede importert" in out
+
+
+def test_queue_assign_refund_direct_credit_note(krav, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "in.csv"
+    path.write_text("paid_on,amount,kid\n2026-01-05,250.00,0000009985\n"
+                    "2026-01-05,9.00,0000009993\n")
+    assert krav.json("payments", "import", str(path))["unmatched"] == 2
+    queue = krav.json("payments", "unmatched")
+    assert [q["amount"] for q in queue] == ["250.00", "9.00"]
+    assert queue[0]["suggestions"][0]["ref"] == "K-0000002"
+    code, out, err = krav("payments", "assign", str(queue[0]["payment"]), "K-0000002",
+                          "--on", "2026-01-08")
+    assert code == 0 and "betalt" in out, err
+    code, out, _ = krav("payments", "refund", str(queue[1]["payment"]), "--on", "2026-01-08")
+    assert code == 0 and "9,00" in out
+    assert krav.json("payments", "unmatched") == []
+    assert krav("payments", "credit-note", "K-0000001", "100.00", "--reason", "rabatt",
+                "--on", "2026-01-06")[0] == 0
+    code, out, _ = krav("payments", "direct", "K-0000001", "900.00", "--on", "2026-01-05")
+    assert code == 0 and claim(engine, "K-0000001")["status"] == "closed"
+    result = krav.json("payments", "reconcile")
+    assert result["ok"] and result["difference"] == "0.00"
+
+
+def test_settle_writes_csv_and_pdf(krav, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "ocr.txt"
+    path.write_text(write_ocr([OcrPayment(100_000, claim(engine, "K-0000001")["kid"],
+                                          bank_date=DUE)], nets_date=DUE))
+    krav.json("payments", "import", str(path), "--as-of", "2026-01-07")
+    out_dir = tmp_path / "oppgjor"
+    data = krav.json("settle", "--creditor", NORDLYS.orgnr, "--period", "2026-01",
+                     "--out", str(out_dir), "--as-of", "2026-02-01")
+    assert (data["collected"], data["payout"], data["commission"]) == ("1000.00", "1000.00",
+                                                                      "0.00")
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        f"oppgjor-{NORDLYS.orgnr}-2026-01.csv", f"oppgjor-{NORDLYS.orgnr}-2026-01.pdf"]
+    again = krav.json("settle", "--creditor", NORDLYS.orgnr, "--period", "2026-01",
+                      "--as-of", "2026-02-01")
+    assert again["already_settled"] and again["settlement"] == data["settlement"]
+
+
+@pytest.mark.parametrize("content,argv,says", [
+    (b"NY000010" + b"0" * 71 + b"\n", [], "linje 1"),
+    (b"paid_on,amount,kid\n2026-01-05,1.0.0,0000000018\n2026-13-01,1.00,0000000018\n", [],
+     "2 feil, ingenting importert"),
+    (b"<Document><Foo/></Document>", [], "ikke camt"),
+    (b"hello", ["--format", "camt054"], "ugyldig XML"),
+])
+def test_a_bad_file_is_one_line_and_writes_nothing(krav, engine, tmp_path, content: bytes,  # type: ignore[no-untyped-def]
+                                                   argv: list[str], says: str) -> None:
+    path = tmp_path / "bad.dat"
+    path.write_bytes(content)
+    before = table_counts(engine)
+    code, out, err = krav("payments", "import", str(path), *argv)
+    assert code == 2 and out == "" and err.startswith("krav: ") and says in err
+    assert "Traceback" not in err
+    assert table_counts(engine) == before
+
+
+def test_missing_file_and_bad_arguments(krav, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = krav("payments", "import", str(tmp_path / "nope.txt"))
+    assert code == 2 and "kan ikke lese filen" in err
+    code, _, err = krav("payments", "assign", "999", "K-0000001")
+    assert code == 2 and "ukjent innbetaling 999" in err
+    code, _, err = krav("settle", "--creditor", NORDLYS.orgnr, "--period", "26-01")
+    assert code == 2 and "ugyldig periode" in err
+
+
+def test_bench_payments_json(tmp_path) -> None:
+    result = subprocess.run([sys.executable, "-m", "krav", "bench", "payments",
+                             "--transactions", "300", "--json", "--netsgiro"],
+                            capture_output=True, text=True, cwd=tmp_path, check=True)
+    data = json.loads(result.stdout)
+    assert data["transactions"] == 300 and data["seconds"] > 0
+    assert data["transactions_per_second"] == pytest.approx(300 / data["seconds"], rel=0.01)
+    assert data["netsgiro_parse_seconds"] > 0 and data["ratio"] > 0
