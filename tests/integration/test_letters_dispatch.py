@@ -317,3 +317,25 @@ def test_invoice_copy_is_attached_when_the_claim_has_one(engine, tmp_path, attac
     assert bool(invoice_files) is attach
     if attach:
         assert files[invoice_files[0]] == b"%PDF-1.4 invoice copy"
+
+
+def test_a_large_day_is_cut_into_print_files_compiled_in_parallel(engine, tmp_path):
+    cases = [make_case(engine) for _ in range(5)]
+    result = print_batch(engine, day=date(2026, 4, 10), out_dir=tmp_path, now=NOW,
+                         per_file=2, workers=2)
+    names = sorted(p.name for p in tmp_path.glob("*-print*.pdf"))
+    assert names == [f"2026-04-10-print-{n}.pdf" for n in (1, 2, 3)]
+    rows = list(csv.DictReader(io.StringIO(result.manifest.read_text("utf-8"))))
+    assert len(rows) == 5 and result.letters == 5
+    for name in names:
+        in_file = [r for r in rows if r["file"] == name]
+        pages = len(PdfReader(tmp_path / name).pages)
+        assert in_file[0]["first_page"] == "1" and int(in_file[-1]["last_page"]) == pages
+        for r in in_file:
+            text = pdf_text((tmp_path / name).read_bytes())
+            assert r["case"] in text
+            assert deliveries(engine, int(r["letter_id"]))["print"]["provider_id"] == name
+    assert {int(r["letter_id"]) for r in rows} == {c.letter_ids[0] for c in cases}
+    again = print_batch(engine, day=date(2026, 4, 10), out_dir=tmp_path, now=NOW, workers=1)
+    assert again.letters == 5
+    assert sorted(p.name for p in tmp_path.glob("*-print*.pdf")) == ["2026-04-10-print.pdf"]

@@ -3,10 +3,12 @@ CSV manifest (letter id, case, pages, recipient) for the print house.
 
 Which letters: those the dispatcher queued for print (``status='print'``) and — so the print
 run does not depend on the dispatcher having run first — pending letters whose route is print,
-both with ``sent_on`` on or before the day. Letters are sorted by postcode (the post office's
-sorting order), then id. Re-running for the same day rebuilds the same file from the letters
-recorded in it. Claiming, rendering and recording happen in one transaction: if rendering fails
-nothing is marked as printed.
+both with ``sent_on`` on or before the day. A large day is cut into several print files
+(``<day>-print-<n>.pdf``, at most ``per_file`` letters each, one per CPU core), compiled in
+parallel; the manifest names each letter's file and pages in it. Letters are sorted by
+postcode (the post office's sorting order), then id. Re-running for the same day rebuilds the
+files from the letters recorded in them. Claiming, rendering and recording happen in one
+transaction: if rendering fails nothing is marked as printed.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from krav.letters import outbox
 from krav.letters.channels import Channels
 from krav.letters.content import validate
 from krav.letters.dispatch import reach_for
-from krav.letters.render import render_batch, split
+from krav.letters.parallel import render_files
+from krav.letters.render import Rendered, split
 from krav.letters.routing import parse_preferences, route
 from krav.letters.tables import letter_deliveries as ld
 from krav.letters.tracking import delivery_key
 
-MANIFEST_FIELDS = ("letter_id", "case", "pages", "recipient", "first_page", "last_page", "kind",
-                   "address", "postcode", "city", "country", "sent_on")
+MANIFEST_FIELDS = ("letter_id", "case", "pages", "recipient", "file", "first_page", "last_page",
+                   "kind", "address", "postcode", "city", "country", "sent_on")
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,9 @@ def queue_pending_for_print(engine: Engine, day: date, channels: Channels) -> in
     return queued
 
 
-def _select(conn: Connection, day: date, file_name: str) -> list:
-    recorded = select(ld.c.letter_id).where(ld.c.channel == "print",
-                                            ld.c.provider_id == file_name)
+def _select(conn: Connection, day: date) -> list:
+    recorded = select(ld.c.letter_id).where(ld.c.channel == "print", ld.c.status == "sent",
+                                            ld.c.provider_id.like(f"{day.isoformat()}-print%"))
     condition = or_(letters.c.id.in_(recorded),
                     (letters.c.status == "print") & (letters.c.sent_on <= day))
     return conn.execute(select(letters.c.id, letters.c.content, letters.c.status)
@@ -128,46 +131,74 @@ def _park_invalid(conn: Connection, rows: list) -> list:
     return good
 
 
-def _record(conn: Connection, rows: list, file_name: str, now: datetime) -> None:
+def _record(conn: Connection, rows: list, file_of: list[str], now: datetime) -> None:
     ids = [r.id for r in rows]
+    name = dict(zip(ids, file_of, strict=True))
     known: set[int] = set()
     for part in _chunks(ids):
         known.update(conn.execute(select(ld.c.letter_id).where(
             ld.c.letter_id.in_(part), ld.c.channel == "print")).scalars())
     new = [{"letter_id": i, "channel": "print", "idempotency_key": delivery_key(i, "print"),
-            "recipient": "", "status": "sent", "attempts": 1, "provider_id": file_name,
+            "recipient": "", "status": "sent", "attempts": 1, "provider_id": name[i],
             "made_at": now, "sent_at": now, "updated_at": now} for i in ids if i not in known]
     if new:
         conn.execute(insert(ld), new)
-    for part in _chunks(sorted(known)):
-        conn.execute(update(ld).where(ld.c.letter_id.in_(part), ld.c.channel == "print",
-                                      ld.c.status.in_(("queued", "sending", "failed")))
-                     .values(status="sent", provider_id=file_name, sent_at=now, updated_at=now))
+    for file_name in sorted(set(file_of)):
+        in_file = sorted(i for i in known if name[i] == file_name)
+        for part in _chunks(in_file):
+            conn.execute(update(ld).where(ld.c.letter_id.in_(part), ld.c.channel == "print")
+                         .values(status="sent", provider_id=file_name, sent_at=now,
+                                 updated_at=now))
     for part in _chunks(ids):
         conn.execute(update(letters).where(letters.c.id.in_(part), letters.c.status == "print")
                      .values(status="sent", last_error=None))
 
 
-def print_batch(engine: Engine, *, day: date, out_dir: Path, now: datetime,
-                channels: Channels | None = None, split_letters: bool = False) -> PrintResult:
-    """Write ``<day>-print.pdf`` and ``<day>-manifest.csv`` to ``out_dir``; mark letters sent."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    file_name = f"{day.isoformat()}-print.pdf"
-    queue_pending_for_print(engine, day, channels or Channels())
-    with engine.begin() as conn:
-        rows = _park_invalid(conn, sorted(_select(conn, day, file_name), key=_sort_key))
-        if not rows:
-            return PrintResult(None, None, 0, 0, [])
-        rendered = render_batch([r.content for r in rows], ids=[r.id for r in rows],
-                                title=f"Utskrift {day.isoformat()}", stamp=day, check=False)
-        pdf_path, manifest_path = out_dir / file_name, out_dir / f"{day.isoformat()}-manifest.csv"
-        _atomic_write(pdf_path, rendered.pdf)
-        write_manifest(manifest_path, manifest_rows(rows, rendered.pages))
-        files = [pdf_path, manifest_path]
+def _file_names(day: date, count: int) -> list[str]:
+    if count == 1:
+        return [f"{day.isoformat()}-print.pdf"]
+    return [f"{day.isoformat()}-print-{n}.pdf" for n in range(1, count + 1)]
+
+
+def _write_files(out_dir: Path, day: date, rows: list, files: list[Rendered],
+                 split_letters: bool) -> tuple[list[Path], list[dict], list[str]]:
+    """The print files, the manifest and (with ``split_letters``) one PDF per letter."""
+    for stale in out_dir.glob(f"{day.isoformat()}-print*.pdf"):
+        stale.unlink()  # a re-run may cut the batch differently
+    names, paths, manifest, file_of = _file_names(day, len(files)), [], [], []
+    offset = 0
+    for name, rendered in zip(names, files, strict=True):
+        part = rows[offset:offset + len(rendered.pages)]
+        offset += len(rendered.pages)
+        paths.append(out_dir / name)
+        _atomic_write(paths[-1], rendered.pdf)
+        manifest += [row | {"file": name} for row in manifest_rows(part, rendered.pages)]
+        file_of += [name] * len(part)
         if split_letters:
-            for row, data in zip(rows, split(rendered), strict=True):
+            for row, data in zip(part, split(rendered), strict=True):
                 path = out_dir / f"{row.content.get('sent_on')}-{row.content['kind']}-{row.id}.pdf"
                 _atomic_write(path, data)
-                files.append(path)
-        _record(conn, rows, file_name, now)
-    return PrintResult(pdf_path, manifest_path, len(rows), rendered.pages[-1][1], files)
+                paths.append(path)
+    return paths, manifest, file_of
+
+
+def print_batch(engine: Engine, *, day: date, out_dir: Path, now: datetime,
+                channels: Channels | None = None, split_letters: bool = False,
+                per_file: int = 2000, workers: int | None = None) -> PrintResult:
+    """Write ``<day>-print.pdf`` (``<day>-print-<n>.pdf`` when the batch is cut into several
+    files, compiled in parallel) and ``<day>-manifest.csv`` to ``out_dir``; mark letters sent."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    queue_pending_for_print(engine, day, channels or Channels())
+    with engine.begin() as conn:
+        rows = _park_invalid(conn, sorted(_select(conn, day), key=_sort_key))
+        if not rows:
+            return PrintResult(None, None, 0, 0, [])
+        files = render_files([r.content for r in rows], ids=[r.id for r in rows],
+                             title=f"Utskrift {day.isoformat()}", stamp=day, check=False,
+                             per_file=per_file, workers=workers)
+        paths, manifest, file_of = _write_files(out_dir, day, rows, files, split_letters)
+        manifest_path = out_dir / f"{day.isoformat()}-manifest.csv"
+        write_manifest(manifest_path, manifest)
+        _record(conn, rows, file_of, now)
+    pages = sum(f.pages[-1][1] for f in files)
+    return PrintResult(paths[0], manifest_path, len(rows), pages, [*paths, manifest_path])

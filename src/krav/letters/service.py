@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -16,8 +17,9 @@ from krav.letters.content import KINDS, LANGUAGES
 from krav.letters.email import SmtpChannel
 from krav.letters.mailbox import NoDigitalMailbox
 from krav.letters.messages import file_name
+from krav.letters.parallel import cores, render_files, warm_up
 from krav.letters.render import render_batch, render_png, split
-from krav.letters.samples import sample_content, varied_contents
+from krav.letters.samples import sample_content, varied_contents  # noqa: F401
 from krav.letters.sms import LinkSmsChannel
 from krav.settings import Settings
 
@@ -83,24 +85,28 @@ def write_previews(out_dir: Path, *, ppi: float = 96) -> list[Path]:
     return paths
 
 
-def bench_letters(count: int, *, seed: int = 0) -> dict[str, float | int]:
-    """Print-batch rendering of ``count`` varied letters: views, one Typst compile, page ranges.
+def bench_letters(count: int, *, seed: int = 0, workers: int | None = None) -> dict[str, Any]:
+    """Print-batch rendering of ``count`` varied letters, exactly as ``print-batch`` does it:
+    validation, views, one Typst document per print file (files compiled in parallel, one per
+    core), page ranges for the manifest.
 
-    Timed after a one-letter warm-up (loading fonts and parsing templates, reported apart), as
-    in a long-running process; ``seconds`` covers validation, views, the compile and page ranges.
+    Timed after a warm-up (starting the worker processes, loading fonts and parsing templates,
+    reported apart), as in a long-running process.
 
     ``seed`` shifts the sample data so every run lays out letters Typst has not seen before
     (its layout cache would otherwise make a repeat look faster than real work)."""
     contents = varied_contents(count)
     for content in contents:
         content["ref"] = f"{content['ref']}-{seed}"
+    workers = workers or cores()
     started = time.perf_counter()
-    render_batch([sample_content("reminder", n=seed % 1000)], title="warm-up")  # fonts, templates
+    warm_up(workers)
     warmup = time.perf_counter() - started
     started = time.perf_counter()
-    rendered = render_batch(contents, title="bench")
+    files = render_files(contents, title="bench", workers=workers)
     seconds = time.perf_counter() - started
-    return {"count": count, "seconds": round(seconds, 3), "warmup_seconds": round(warmup, 3),
+    return {"count": count, "seconds": round(seconds, 3),
             "letters_per_second": round(count / seconds, 1) if seconds else 0.0,
-            "pages": rendered.pages[-1][1] if rendered.pages else 0,
-            "bytes": len(rendered.pdf)}
+            "warmup_seconds": round(warmup, 3), "workers": workers, "files": len(files),
+            "pages": sum(f.pages[-1][1] for f in files),
+            "bytes": sum(len(f.pdf) for f in files)}
