@@ -25,7 +25,7 @@ Settlement statement (to a creditor; designed here, filled by the payments conte
      "sent_on" (payout date), "account_number" (the creditor's payout account),
      "creditor": {...}, "agency": {...},
      "period": {"from": "2026-04-01", "through": "2026-04-30"},
-     "lines": [{"ref", "invoice_number", "debtor", "collected", "costs", "commission",
+     "lines": [{"ref", "invoice_number", "debtor", "collected", "costs", "commission", "vat",
                 "to_creditor"}],
      "totals": {"collected", "costs", "commission", "vat", "to_creditor"}}
 

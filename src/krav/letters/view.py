@@ -194,7 +194,7 @@ def _settlement(content: dict, lang: str) -> dict[str, Any]:
         "settlement_lines": [
             {"ref": str(line.get("ref", "")), "invoice_number": str(line.get("invoice_number", "")),
              "debtor": line.get("debtor", ""),
-             **{k: money(line.get(k) or "0.00", lang) for k in keys}}
+             **{k: money(line.get(k) or "0.00", lang) for k in (*keys, "vat")}}
             for line in content.get("lines") or []
         ],
         "totals": {k: money(totals.get(k) or "0.00", lang) for k in (*keys, "vat")},
