@@ -62,6 +62,11 @@ def _claims_by_kid(conn: Connection, kids: set[str]) -> dict[str, list[tuple[int
 
 
 def _match_kid(t: BankTransaction, by_kid: dict, match: Match) -> bool:
+    named = {r for r in (t.kid, *t.references) if r in by_kid}
+    if len(named) > 1:  # one payment for several claims (several Strd blocks): a person splits it
+        match.reason = f"betalingen oppgir {len(named)} KID-er"
+        match.candidates = tuple(sorted({c for r in named for c, _ in by_kid[r]}))
+        return True
     hits = by_kid.get(t.kid)
     if not hits:
         return False
@@ -119,12 +124,13 @@ def _match_text(t: BankTransaction, words: set[str], loose: dict, match: Match) 
 
 def match_transactions(conn: Connection, txs: Sequence[BankTransaction]) -> list[Match]:
     """One :class:`Match` per transaction, in order; a handful of queries for the whole chunk."""
-    by_kid = _claims_by_kid(conn, {t.kid for t in txs if t.kid})
+    by_kid = _claims_by_kid(conn, {t.kid for t in txs if t.kid}
+                            | {r for t in txs for r in t.references})
     results: list[Match] = []
     rest = []
     for i, t in enumerate(txs):  # the hot path: one exact, unambiguous KID in the same currency
         hits = by_kid.get(t.kid)
-        if hits and len(hits) == 1 and hits[0][1] == t.currency:
+        if hits and len(hits) == 1 and hits[0][1] == t.currency and len(t.references) < 2:
             results.append(Match(hits[0][0], "kid"))
             continue
         results.append(Match())
