@@ -17,7 +17,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 
-from krav.letters.render import Rendered, _compile, _payload, _ranges, _views
+from krav.letters.render import Rendered, _compile, _payload, _ranges, _views, split
 
 MIN_PARALLEL = 200  # below this a second process costs more than it saves
 _pool: ProcessPoolExecutor | None = None
@@ -48,6 +48,38 @@ def _compile_chunk(args: tuple[dict[str, str], int, bool, date | None]) -> Rende
     return Rendered(pdf=pdf, pages=_ranges(ends, count))
 
 
+def _compile_and_split(args: tuple[dict[str, str], int, bool, date | None]) -> list[bytes]:
+    return split(_compile_chunk(args))
+
+
+def render_letters(contents: list[dict], *, ids: list[int | None] | None = None,
+                   workers: int | None = None) -> list[bytes]:
+    """One tagged PDF per letter, in order: batches compiled and cut in parallel workers."""
+    if not contents:
+        return []
+    workers = workers or cores()
+    views = _views(contents, ids, True)
+    files = file_count(len(views), workers=workers, per_file=500)
+    jobs = _jobs(views, files, "krav", tagged=True, stamp=None)
+    if len(jobs) == 1 or workers == 1:
+        parts = [_compile_and_split(job) for job in jobs]
+    else:
+        parts = list(_executor(min(workers, len(jobs))).map(_compile_and_split, jobs))
+    return [pdf for part in parts for pdf in part]
+
+
+def _jobs(views: list[dict], files: int, title: str, *, tagged: bool,
+          stamp: date | None) -> list[tuple[dict[str, str], int, bool, date | None]]:
+    size = math.ceil(len(views) / files)
+    jobs = []
+    for start in range(0, len(views), size):
+        chunk = views[start:start + size]
+        for seq, view in enumerate(chunk):
+            view["seq"] = seq
+        jobs.append((_payload(chunk, title), len(chunk), tagged, stamp))
+    return jobs
+
+
 def file_count(letters: int, *, workers: int, per_file: int) -> int:
     """How many print files a batch becomes."""
     needed = max(1, math.ceil(letters / per_file))
@@ -65,13 +97,7 @@ def render_files(contents: list[dict], *, ids: list[int | None] | None = None,
     workers = workers or cores()
     views = _views(contents, ids, check)
     files = file_count(len(views), workers=workers, per_file=per_file)
-    size = math.ceil(len(views) / files)
-    jobs = []
-    for start in range(0, len(views), size):
-        chunk = views[start:start + size]
-        for seq, view in enumerate(chunk):
-            view["seq"] = seq
-        jobs.append((_payload(chunk, title), len(chunk), False, stamp))
+    jobs = _jobs(views, files, title, tagged=False, stamp=stamp)
     if len(jobs) == 1 or workers == 1:
         return [_compile_chunk(job) for job in jobs]
     return list(_executor(min(workers, len(jobs))).map(_compile_chunk, jobs))

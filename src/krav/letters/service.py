@@ -17,8 +17,8 @@ from krav.letters.content import KINDS, LANGUAGES
 from krav.letters.email import SmtpChannel
 from krav.letters.mailbox import NoDigitalMailbox
 from krav.letters.messages import file_name
-from krav.letters.parallel import cores, render_files, warm_up
-from krav.letters.render import render_batch, render_png, split
+from krav.letters.parallel import cores, render_files, render_letters, warm_up
+from krav.letters.render import render_png
 from krav.letters.samples import sample_content, varied_contents  # noqa: F401
 from krav.letters.sms import LinkSmsChannel
 from krav.settings import Settings
@@ -52,13 +52,13 @@ def render_case(engine: Engine, ref: str, out_dir: Path) -> list[Path]:
 
 
 def write_letter_files(items: list[tuple[int, dict]], out_dir: Path,
-                       batch: int = 500) -> list[Path]:
-    """Render ``(letter id, content)`` pairs in batches and write one PDF per letter."""
+                       batch: int = 4000) -> list[Path]:
+    """Render ``(letter id, content)`` pairs (batched, in parallel) and write one PDF each."""
     paths = []
     for start in range(0, len(items), batch):
         part = items[start:start + batch]
-        rendered = render_batch([c for _, c in part], ids=[i for i, _ in part], tagged=True)
-        for (letter_id, content), data in zip(part, split(rendered), strict=True):
+        pdfs = render_letters([c for _, c in part], ids=[i for i, _ in part])
+        for (letter_id, content), data in zip(part, pdfs, strict=True):
             paths.append(_write(out_dir / file_name(content, letter_id), data))
     return paths
 
