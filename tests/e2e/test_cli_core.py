@@ -217,15 +217,21 @@ def test_an_illegal_policy_is_refused_naming_the_rule(krav, engine, tmp_path) ->
                       "--on", "2026-01-01", says="JSON")
 
 
-def test_a_run_with_an_illegal_stored_policy_writes_nothing(imported, engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_run_with_an_illegal_stored_policy_holds_that_creditor(imported, engine) -> None:  # type: ignore[no-untyped-def]
+    """The creditor's cases are held (nothing sent or charged), the run says why and exits 3."""
     from tests.factories import set_policy
 
     set_policy(engine, NORDLYS, {"steps": [
         {"kind": "reminder", "delay_days": 14, "deadline_days": 14},
         {"kind": "reminder", "delay_days": 1, "deadline_days": 14},
         {"kind": "collection_notice", "delay_days": 1, "deadline_days": 14}]})
-    assert_user_error(engine, imported, "run", "--as-of", "2026-01-19",
-                      says="inkassoforskriften § 1-3")
+    before = table_counts(engine)
+    code, _, err = imported("run", "--as-of", "2026-01-19")
+    assert code == 3
+    assert "inkassoforskriften § 1-3" in err and NORDLYS.orgnr in err and "Traceback" not in err
+    after = table_counts(engine)
+    assert {k: v for k, v in after.items() if k != "runs"} == \
+        {k: v for k, v in before.items() if k != "runs"}
 
 
 def test_the_command_runs_as_a_program(tmp_path) -> None:  # type: ignore[no-untyped-def]

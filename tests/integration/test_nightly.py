@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from tests.factories import (
     BYGG,
+    FJORDNETT,
     NORDLYS,
     OLA,
     add_creditor,
@@ -28,7 +29,6 @@ from tests.factories import (
 import krav.engine.run as run_module
 from krav.db.tables import claims, letters, postings
 from krav.engine.run import run_nightly
-from krav.kernel.errors import IllegalPolicy
 from krav.ledger.check import check
 
 D = Decimal
@@ -103,7 +103,7 @@ def test_at_most_two_fee_bearing_letters_before_the_payment_demand(engine, tmp_p
     three = Policy(steps=(LetterStep("reminder", 14, 14), LetterStep("reminder", 1, 14),
                           *DEFAULT_POLICY.steps[1:]))
     monkey = pytest.MonkeyPatch()
-    monkey.setattr(run_module, "load_policies", lambda conn, book, on: {1: three})
+    monkey.setattr(run_module, "load_policies", lambda conn, book, on: ({1: three}, {}))
     try:
         run_days(engine, date(2026, 1, 19), date(2026, 3, 20))
     finally:
@@ -209,13 +209,18 @@ def test_dry_run_writes_nothing_and_describes_the_plan(engine, tmp_path) -> None
     assert "plans" not in real.to_json()
 
 
-def test_an_illegal_stored_policy_stops_the_run_before_any_write(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import_claims(engine, tmp_path, [claim_row()])
+def test_an_illegal_stored_policy_holds_that_creditor_and_only_that_one(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A policy the law no longer allows holds its creditor's cases; the others run."""
+    import_claims(engine, tmp_path, [claim_row(), claim_row(creditor=FJORDNETT, invoice="F1")])
     set_policy(engine, NORDLYS, {"demand_deadline_days": 7})
     before = table_counts(engine)
-    with pytest.raises(IllegalPolicy, match="inkassoloven § 10"):
-        run_nightly(engine, as_of=date(2026, 1, 19))
-    assert table_counts(engine) == before
+    summary = run_nightly(engine, as_of=date(2026, 1, 19))
+    assert summary.claims_held == 1 and summary.letters == {"reminder": 1}
+    assert len(summary.held_creditors) == 1
+    assert NORDLYS.orgnr in summary.held_creditors[0]
+    assert "inkassoloven § 10" in summary.held_creditors[0]
+    after = table_counts(engine)
+    assert after["letters"] == before["letters"] + 1
 
 
 def test_claims_due_on_different_days_advance_on_their_own_days(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]

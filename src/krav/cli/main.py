@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``krav``; a :class:`KravError` prints ``krav: <message>`` and exits 2."""
     _load_commands()
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode click returns the code given to ``typer.Exit`` (or None).
+        code = app(args=argv, standalone_mode=False)
     except KravError as exc:
         print(f"krav: {exc}", file=sys.stderr)
         return 2
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             print("krav: avbrutt", file=sys.stderr)
             return 1
         raise
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -26,6 +27,7 @@ def run_command(
     if as_json:
         summary = run_nightly(engine, as_of=day, dry_run=dry_run)
         print_json(summary.to_json())
+        _warn_held(summary)
         return
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
@@ -52,3 +54,18 @@ def run_command(
             console.print(f"{plan['ref']}: {plan['from_stage']} → {plan['to_stage']} "
                           + ", ".join(f"{p['kind']} {p['amount']} ({p['rule']})"
                                       for p in plan["postings"]))
+    _warn_held(summary)
+
+
+HELD_EXIT_CODE = 3
+
+
+def _warn_held(summary) -> None:  # type: ignore[no-untyped-def]
+    """Creditors held back by a policy the law no longer allows: one line each, exit 3."""
+    if not summary.held_creditors:
+        return
+    for line in summary.held_creditors:
+        print(f"krav: {line}", file=sys.stderr)
+    print(f"krav: {summary.claims_held} saker ble holdt tilbake; rett policyen med "
+          "`krav creditor set-policy`", file=sys.stderr)
+    raise typer.Exit(HELD_EXIT_CODE)

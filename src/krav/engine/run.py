@@ -25,6 +25,7 @@ from krav.cases.policy import Policy, default_policy, policy_from_json, validate
 from krav.db.bulk import insert_rows, update_versioned
 from krav.db.tables import claims, creditors, debtors, events, letters, postings, runs
 from krav.engine.plan import ClaimPlan, PlanContext, plan_claim
+from krav.kernel.errors import KravError
 from krav.kernel.money import from_ore, to_ore
 from krav.law import law_book
 from krav.settings import Agency, load_settings
@@ -43,25 +44,39 @@ class RunSummary:
     charged_ore: int = 0
     events: dict[str, int] = field(default_factory=dict)
     plans: list[dict[str, Any]] = field(default_factory=list)  # dry-run detail
+    held_creditors: list[str] = field(default_factory=list)  # policies no longer lawful
+    claims_held: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of, "dry_run": self.dry_run, "claims_due": self.claims_due,
             "claims_changed": self.claims_changed, "letters": self.letters,
             "postings": self.postings, "charged": from_ore(self.charged_ore),
-            "events": self.events, **({"plans": self.plans} if self.dry_run else {}),
+            "events": self.events, "held_creditors": self.held_creditors,
+            "claims_held": self.claims_held,
+            **({"plans": self.plans} if self.dry_run else {}),
         }
 
 
-def load_policies(conn: Connection, book: Any, on: date) -> dict[int, Policy]:
-    """Every creditor's policy, parsed and checked against the law in force ``on``."""
-    result = {}
+def load_policies(conn: Connection, book: Any, on: date
+                  ) -> tuple[dict[int, Policy], dict[int, str]]:
+    """Every creditor's policy, parsed and checked against the law in force ``on``.
+
+    Returns the lawful policies by creditor id, and for each creditor whose stored policy is
+    no longer lawful (the law changed since it was set) the reason. Those creditors' cases are
+    held — nothing is sent or charged for them — while every other creditor's cases run.
+    """
+    lawful: dict[int, Policy] = {}
+    held: dict[int, str] = {}
     for cid, orgnr, raw in conn.execute(select(creditors.c.id, creditors.c.orgnr,
                                                creditors.c.policy)):
-        policy = default_policy(book.regime(on)) if raw is None \
-            else policy_from_json(raw, where=f"policy for {orgnr}")
-        result[cid] = validate_policy(policy, book, on=on)
-    return result
+        try:
+            policy = default_policy(book.regime(on)) if raw is None \
+                else policy_from_json(raw, where=f"policy for {orgnr}")
+            lawful[cid] = validate_policy(policy, book, on=on)
+        except KravError as exc:
+            held[cid] = f"oppdragsgiver {orgnr} holdes tilbake: {exc}"
+    return lawful, held
 
 
 _STATE_COLUMNS = [
@@ -117,7 +132,9 @@ def run_nightly(engine: Engine, *, as_of: date, dry_run: bool = False,
     agency = agency or load_settings().agency
     summary = RunSummary(as_of=as_of, dry_run=dry_run)
     with engine.connect() as reader:
-        ctx = PlanContext(book=book, as_of=as_of, policies=load_policies(reader, book, as_of))
+        policies, held = load_policies(reader, book, as_of)
+        ctx = PlanContext(book=book, as_of=as_of, policies=policies)
+        summary.held_creditors = sorted(held.values())
         summary.claims_due = reader.execute(
             select(func.count()).select_from(claims).where(_due_filter(as_of))).scalar_one()
     started = datetime.now()
@@ -129,7 +146,9 @@ def run_nightly(engine: Engine, *, as_of: date, dry_run: bool = False,
             if not rows:
                 break
             last_id = rows[-1][0]
-            plans = [plan_claim(state_from_row(row), ctx) for row in rows]
+            plans = [plan_claim(state_from_row(row), ctx) for row in rows
+                     if row.creditor_id in policies]
+            summary.claims_held += len(rows) - len(plans)
             _count(summary, plans)
             if dry_run:
                 summary.plans.extend(_describe(p) for p in plans if p.changed)
