@@ -180,3 +180,16 @@ def test_png_preview_of_every_kind():
     for kind in KINDS:
         pages = render_png(sample_content(kind, "en"), ppi=30)
         assert pages and all(page.startswith(b"\x89PNG") for page in pages)
+
+
+def test_parallel_rendering_keeps_the_order():
+    from krav.letters.parallel import MIN_PARALLEL, render_files, render_letters
+
+    contents = varied_contents(MIN_PARALLEL)
+    pdfs = render_letters(contents, workers=2)
+    assert len(pdfs) == MIN_PARALLEL
+    for index in (0, 1, MIN_PARALLEL // 2, MIN_PARALLEL - 1):
+        assert contents[index]["ref"] in pdf_text(pdfs[index])
+    files = render_files(contents, workers=2)
+    assert len(files) == 2 and sum(len(f.pages) for f in files) == MIN_PARALLEL
+    assert contents[-1]["ref"] in pdf_text(files[1].pdf)
