@@ -222,6 +222,7 @@ def dispatch_command(
 @bench_app.command("letters")
 def bench_letters_command(
     count: Annotated[int, typer.Option("--count", help="Antall brev")] = 1000,
+    workers: Annotated[int, typer.Option("--workers", help="Prosesser (0 = én per kjerne)")] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Mål gjengivelse av en utskriftsbunke med varierte brev (brev per sekund)."""
@@ -229,7 +230,9 @@ def bench_letters_command(
 
     if count < 1:
         raise InvalidInput("--count må være minst 1", where="--count")
-    result = bench_letters(count, seed=time.time_ns())
+    if workers < 0:
+        raise InvalidInput("--workers kan ikke være negativ", where="--workers")
+    result = bench_letters(count, seed=time.time_ns(), workers=workers or None)
     if as_json:
         print_json(result)
     else:
