@@ -93,3 +93,23 @@ def test_kill_and_restart_sends_every_letter_exactly_once(tmp_path, monkeypatch)
             assert set(conn.execute(select(letters.c.status)).scalars()) == {"sent"}
         arrived = [i for i in uncertain if f"<letter-{i}-email@krav.example>" in first_counts]
         print(f"uncertain after kills: {len(uncertain)}, of which had arrived: {len(arrived)}")
+
+
+def test_sigterm_stops_the_dispatcher_cleanly(tmp_path):
+    url = f"sqlite:///{tmp_path / 'krav.db'}"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    for i in range(3):
+        make_case(engine, email=f"d{i}@example.no", consent=True)
+    with SmtpSink() as sink:
+        env = {**os.environ, "KRAV_SMTP_HOST": "127.0.0.1", "KRAV_SMTP_PORT": str(sink.port)}
+        proc = subprocess.Popen([sys.executable, "-m", "krav", "dispatch", "--interval", "0.2",
+                                 "--json", "--db", url], env=env, stdout=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while len(sink.messages) < 3:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert '"sent": 3' in out.decode()

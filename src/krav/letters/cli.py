@@ -199,18 +199,23 @@ def dispatch_command(
     engine, channels = open_db(db), channels_from_settings(settings)
     config = DispatchConfig(batch=batch, max_attempts=max_attempts,
                             lease=timedelta(seconds=lease), public_url=settings.public_url)
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    stopping: list[bool] = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     totals: dict[str, int] = {}
-    while not stopping:
-        report = dispatch_batch(engine, channels, now=now_utc(), config=config)
-        for outcome, n in report.outcomes.items():
-            totals[outcome] = totals.get(outcome, 0) + n
-        if report.claimed:
-            continue
-        if once:
-            break
-        time.sleep(interval)
+    try:
+        while not stopping:  # SIGTERM: finish the letter in hand, then stop
+            report = dispatch_batch(engine, channels, now=now_utc(), config=config)
+            for outcome, n in report.outcomes.items():
+                totals[outcome] = totals.get(outcome, 0) + n
+            if report.claimed:
+                continue
+            if once:
+                break
+            deadline = time.monotonic() + interval
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(min(0.5, interval))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if as_json:
         print_json(totals)
     else:
