@@ -8,8 +8,6 @@ from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event, inspect
 
-from krav.db.tables import metadata
-
 DEFAULT_URL = "sqlite:///krav.db"
 
 
@@ -57,9 +55,10 @@ def load_all_tables() -> None:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create missing tables (idempotent)."""
-    load_all_tables()
-    metadata.create_all(engine)
+    """Bring the schema to the newest migration (creating it in an empty database)."""
+    from krav.db.migrate import ensure_migrated
+
+    ensure_migrated(engine)
 
 
 def has_schema(engine: Engine) -> bool:
