@@ -57,9 +57,11 @@ def print_batch_command(
     if as_json:
         print_json({"date": day, "letters": result.letters, "pages": result.pages,
                     "pdf": str(result.pdf) if result.pdf else None,
+                    "print_files": [str(p) for p in result.print_files],
                     "manifest": str(result.manifest) if result.manifest else None})
     elif result.letters:
-        console.print(f"{result.letters} brev, {result.pages} sider: {result.pdf} "
+        names = ", ".join(str(p) for p in result.print_files)
+        console.print(f"{result.letters} brev, {result.pages} sider: {names} "
                       f"(manifest {result.manifest})")
     else:
         console.print(f"Ingen brev til utskrift {day.isoformat()}.")

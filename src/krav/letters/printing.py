@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -44,7 +44,8 @@ class PrintResult:
     manifest: Path | None
     letters: int
     pages: int
-    files: list[Path]
+    files: list[Path]  # every file written (print files, manifest, split letters)
+    print_files: list[Path] = field(default_factory=list)
 
 
 def queue_pending_for_print(engine: Engine, day: date, channels: Channels) -> int:
@@ -201,4 +202,5 @@ def print_batch(engine: Engine, *, day: date, out_dir: Path, now: datetime,
         write_manifest(manifest_path, manifest)
         _record(conn, rows, file_of, now)
     pages = sum(f.pages[-1][1] for f in files)
-    return PrintResult(paths[0], manifest_path, len(rows), pages, [*paths, manifest_path])
+    return PrintResult(paths[0], manifest_path, len(rows), pages, [*paths, manifest_path],
+                       paths[:len(files)])
