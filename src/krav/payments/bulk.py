@@ -48,9 +48,17 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
 
 def select_in(conn: Connection, sql: str, values: Sequence[Any],
               chunk: int = CHUNK) -> Iterator[tuple]:
-    """Run ``sql`` (with one ``IN ({})`` slot) for ``values`` in chunks; yield the rows."""
+    """Run ``sql`` (with one ``IN ({})`` slot) for ``values`` in chunks; yield plain tuples.
+
+    Uses the transaction's own DBAPI cursor: the rows are the driver's tuples, not wrapped."""
+    if not values:
+        return
     mark = _mark(conn)
-    for start in range(0, len(values), chunk):
-        part = list(values[start:start + chunk])
-        yield from conn.exec_driver_sql(sql.format(", ".join([mark] * len(part))),
-                                        tuple(part)).fetchall()
+    cursor = conn.connection.cursor()
+    try:
+        for start in range(0, len(values), chunk):
+            part = tuple(values[start:start + chunk])
+            cursor.execute(sql.format(", ".join([mark] * len(part))), part)
+            yield from cursor.fetchall()
+    finally:
+        cursor.close()

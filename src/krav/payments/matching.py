@@ -47,25 +47,50 @@ def tokens(text: str) -> set[str]:
     return set(TOKEN.findall(text or ""))
 
 
-def _claims_by_kid(conn: Connection, kids: set[str]) -> dict[str, list[tuple[int, str]]]:
-    """Claims (id, currency) by KID — claim KIDs first, then payment-plan instalment KIDs."""
-    found: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for kid, claim_id, currency in select_in(
-            conn, "SELECT kid, id, currency FROM claims WHERE kid IN ({})", sorted(kids)):
-        found[kid].append((claim_id, currency))
-    rest = sorted(k for k in kids if k not in found)
-    for kid, claim_id, currency in select_in(
-            conn, "SELECT i.kid, c.id, c.currency FROM instalment_kids i "
-                  "JOIN claims c ON c.id = i.claim_id WHERE i.kid IN ({})", rest):
-        found[kid].append((claim_id, currency))
+class KidHits:
+    """Claims by KID: ``single`` maps a KID to its one row ``(kid, claim id, currency)``;
+    ``multi`` holds the rare KIDs that several claims share (never booked automatically)."""
+
+    __slots__ = ("single", "multi")
+
+    def __init__(self) -> None:
+        self.single: dict[str, tuple] = {}
+        self.multi: dict[str, list[tuple]] = {}
+
+    def add(self, rows: Iterable[tuple]) -> None:
+        single, multi = self.single, self.multi
+        for row in rows:
+            kid = row[0]
+            if kid in single:
+                multi.setdefault(kid, [single[kid]]).append(row)
+            else:
+                single[kid] = row
+
+    def __contains__(self, kid: str) -> bool:
+        return kid in self.single
+
+    def get(self, kid: str) -> list[tuple[int, str]]:
+        """``(claim id, currency)`` of every claim with ``kid``."""
+        rows = self.multi.get(kid) or ([self.single[kid]] if kid in self.single else [])
+        return [(row[1], row[2]) for row in rows]
+
+
+def _claims_by_kid(conn: Connection, kids: set[str]) -> KidHits:
+    """Claims by KID — claim KIDs first, then payment-plan instalment KIDs."""
+    found = KidHits()
+    found.add(select_in(conn, "SELECT kid, id, currency FROM claims WHERE kid IN ({})",
+                        sorted(kids)))
+    found.add(select_in(conn, "SELECT i.kid, c.id, c.currency FROM instalment_kids i "
+                              "JOIN claims c ON c.id = i.claim_id WHERE i.kid IN ({})",
+                        sorted(k for k in kids if k not in found)))
     return found
 
 
-def _match_kid(t: BankTransaction, by_kid: dict, match: Match) -> bool:
+def _match_kid(t: BankTransaction, by_kid: KidHits, match: Match) -> bool:
     named = {r for r in (t.kid, *t.references) if r in by_kid}
     if len(named) > 1:  # one payment for several claims (several Strd blocks): a person splits it
         match.reason = f"betalingen oppgir {len(named)} KID-er"
-        match.candidates = tuple(sorted({c for r in named for c, _ in by_kid[r]}))
+        match.candidates = tuple(sorted({c for r in named for c, _ in by_kid.get(r)}))
         return True
     hits = by_kid.get(t.kid)
     if not hits:
@@ -128,10 +153,12 @@ def match_transactions(conn: Connection, txs: Sequence[BankTransaction]) -> list
                             | {r for t in txs for r in t.references})
     results: list[Match] = []
     rest = []
+    single, multi = by_kid.single, by_kid.multi
     for i, t in enumerate(txs):  # the hot path: one exact, unambiguous KID in the same currency
-        hits = by_kid.get(t.kid)
-        if hits and len(hits) == 1 and hits[0][1] == t.currency and len(t.references) < 2:
-            results.append(Match(hits[0][0], "kid"))
+        row = single.get(t.kid)
+        if row is not None and row[2] == t.currency and t.kid not in multi \
+                and len(t.references) < 2:
+            results.append(Match(row[1], "kid"))
             continue
         results.append(Match())
         if not _match_kid(t, by_kid, results[i]):
