@@ -102,9 +102,10 @@ def bounced_key(raw: bytes) -> str | None:
         if part.get_content_type() in ("text/rfc822-headers", "message/rfc822"):
             payload = part.get_payload()
             if isinstance(payload, list):
-                text = payload[0].as_string()
+                text = str(payload[0])
             else:
-                text = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+                raw_part = part.get_payload(decode=True)
+                text = raw_part.decode("utf-8", "replace") if isinstance(raw_part, bytes) else ""
             match = KEY_PATTERN.search(text)
             if match:
                 return match.group(0)

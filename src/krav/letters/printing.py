@@ -78,8 +78,8 @@ def _select(conn: Connection, day: date) -> list:
                                             ld.c.provider_id.like(f"{day.isoformat()}-print%"))
     condition = or_(letters.c.id.in_(recorded),
                     (letters.c.status == "print") & (letters.c.sent_on <= day))
-    return conn.execute(select(letters.c.id, letters.c.content, letters.c.status)
-                        .where(condition)).all()
+    return list(conn.execute(select(letters.c.id, letters.c.content, letters.c.status)
+                             .where(condition)).all())
 
 
 def _sort_key(row) -> tuple:  # type: ignore[no-untyped-def]

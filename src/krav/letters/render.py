@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import typst
 from pypdf import PdfReader, PdfWriter
@@ -66,7 +66,7 @@ def _stamp(day: date | None) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
 
 
-def _compile(inputs: dict[str, str], *, fmt: str, ppi: float | None = None,
+def _compile(inputs: dict[str, str], *, fmt: Literal["pdf", "png"], ppi: float | None = None,
              tagged: bool = True, stamp: date | None = None) -> Any:
     try:
         with _lock:

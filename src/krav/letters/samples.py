@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from krav.kernel.ids import make_kid
 from krav.kernel.money import ORE, fmt, round_half_up
@@ -83,7 +84,7 @@ def sample_content(kind: str, lang: str = "nb", *, n: int = 0, sender: str | Non
     total = principal + interest + fees - paid
     sender = sender or ("creditor" if kind == "reminder" and n % 2 == 0 else "agency")
     ref = f"K-{100123 + n:06d}"
-    content = {
+    content: dict[str, Any] = {
         "kind": kind, "sender": sender, "language": lang, "ref": ref,
         "invoice_number": str(10045 + n), "invoice_date": "2026-01-10", "due_date": "2026-02-10",
         "description": WHAT[n % len(WHAT)], "sent_on": sent_on.isoformat(),
