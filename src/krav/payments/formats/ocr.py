@@ -140,7 +140,8 @@ def _transaction_error(name: str, lines: list[str], i: int, service: str) -> Bad
                        f"ugyldig fortegn {line[31]!r}", "'-' eller '0'")
 
 
-def _read_transactions(lines: list[str], i: int, asg: _Assignment, st: _State) -> int:
+def _read_transactions(lines: list[str], i: int, asg: _Assignment, st: _State,
+                       ascii_file: bool) -> int:
     """Read the run of transactions (30, 31 [, 32]) from ``lines[i]``; return the next index.
 
     The hot loop of a million-payment file: slices and string comparisons only.
@@ -157,8 +158,9 @@ def _read_transactions(lines: list[str], i: int, asg: _Assignment, st: _State) -
         tx_type, txno, sign = line[4:6], line[8:15], line[31]
         if not (len(line) == 80 and len(nxt) == 80 and line[0:4] == svc and nxt[0:4] == svc
                 and tx_type in TRANSACTION_TYPES and nxt[4:6] == tx_type and nxt[6:8] == "31"
-                and nxt[8:15] == txno and (sign == "0" or sign == "-") and line.isascii()
-                and nxt.isascii() and line[8:31].isdigit() and line[32:49].isdigit()
+                and nxt[8:15] == txno and (sign == "0" or sign == "-")
+                and (ascii_file or (line.isascii() and nxt.isascii()))
+                and line[8:31].isdigit() and line[32:49].isdigit()
                 and nxt[47:58].isdigit()):
             raise _transaction_error(name, lines, i, svc)
         amount = int(line[32:49])
@@ -227,6 +229,7 @@ def parse_ocr(data: str, *, name: str = "OCR-fil") -> ParsedFile:
     the counts and totals of records 88 and 89 are checked; nothing is returned for a bad file.
     """
     lines = _lines(data, name)
+    ascii_file = data.isascii()  # then no record needs its own check for non-ASCII digits
     st = _State(name)
     asg: _Assignment | None = None
     i, n = 1, len(lines)
@@ -234,7 +237,7 @@ def parse_ocr(data: str, *, name: str = "OCR-fil") -> ParsedFile:
         line, lineno = lines[i], i + 1
         rt = line[6:8] if len(line) == RECORD_LENGTH and line[0:2] == "NY" else "??"
         if rt == "30" and asg is not None:
-            i = _read_transactions(lines, i, asg, st)
+            i = _read_transactions(lines, i, asg, st, ascii_file)
             continue
         if rt == "20" and asg is None:
             asg = _Assignment(line, lineno, name)
