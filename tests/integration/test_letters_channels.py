@@ -17,7 +17,7 @@ from krav.letters.dispatch import DispatchConfig, dispatch_batch
 from krav.letters.sms import LinkSmsChannel
 from krav.letters.tables import letter_deliveries as ld
 
-NOW = datetime(2026, 4, 2, 9, 0, 0)
+NOW = datetime(2026, 4, 10, 9, 0, 0)
 
 
 def test_sms_delivery_callback_is_idempotent(engine, db_url):

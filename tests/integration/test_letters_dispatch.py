@@ -29,7 +29,7 @@ from krav.letters.tracking import (
 )
 from krav.letters.view import account, day
 
-NOW = datetime(2026, 4, 2, 9, 0, 0)
+NOW = datetime(2026, 4, 10, 9, 0, 0)
 CONFIG = DispatchConfig(batch=20, max_attempts=3, backoff=timedelta(minutes=1))
 
 
@@ -294,7 +294,8 @@ def test_claims_are_exclusive_and_fenced(engine):
 
 
 def test_settlement_statement_is_mailed_to_the_creditor(engine):
-    case = make_case(engine, kinds=("settlement_statement",), creditor_email="faktura@kred.no")
+    case = make_case(engine, kinds=("settlement_statement",), creditor_email="faktura@kred.no",
+                     sent_on=date(2026, 4, 10))
     with SmtpSink() as sink:
         dispatch_batch(engine, email_channel(sink.port), now=NOW, config=CONFIG)
         assert [m["To"] for m in sink.messages] == ["faktura@kred.no"]
@@ -339,3 +340,10 @@ def test_a_large_day_is_cut_into_print_files_compiled_in_parallel(engine, tmp_pa
     again = print_batch(engine, day=date(2026, 4, 10), out_dir=tmp_path, now=NOW, workers=1)
     assert again.letters == 5
     assert sorted(p.name for p in tmp_path.glob("*-print*.pdf")) == ["2026-04-10-print.pdf"]
+
+
+def test_a_letter_is_never_sent_before_its_date(engine):
+    case = make_case(engine, email="ola@example.no", consent=True, sent_on=date(2026, 4, 11))
+    assert outbox.claim_batch(engine, now=NOW, lease=timedelta(minutes=1), limit=10) == []
+    assert outbox.claim_batch(engine, now=NOW + timedelta(days=1), lease=timedelta(minutes=1),
+                              limit=10) == case.letter_ids

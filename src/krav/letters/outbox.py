@@ -37,7 +37,9 @@ class OutboxItem:
 
 
 def _due(now: datetime):  # type: ignore[no-untyped-def]
-    return or_(
+    """Due: pending and past any back-off, or claimed by a dispatcher whose lease ran out —
+    and never before the letter's own date."""
+    return letters.c.sent_on <= now.date(), or_(
         and_(letters.c.status == "pending",
              or_(letters.c.next_attempt_at.is_(None), letters.c.next_attempt_at <= now)),
         and_(letters.c.status == "sending", letters.c.next_attempt_at <= now),
@@ -47,14 +49,14 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
 def claim_batch(engine: Engine, *, now: datetime, lease: timedelta, limit: int) -> list[int]:
     """Claim up to ``limit`` due letters; returns their ids (oldest first)."""
     with engine.begin() as conn:
-        candidates = select(letters.c.id).where(_due(now)).order_by(letters.c.id).limit(limit)
+        candidates = select(letters.c.id).where(*_due(now)).order_by(letters.c.id).limit(limit)
         if conn.dialect.name == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
         ids = list(conn.execute(candidates).scalars())
         if not ids:
             return []
         claimed = conn.execute(
-            update(letters).where(letters.c.id.in_(ids), _due(now))
+            update(letters).where(letters.c.id.in_(ids), *_due(now))
             .values(status="sending", attempts=letters.c.attempts + 1,
                     next_attempt_at=now + lease)
             .returning(letters.c.id)).scalars()
