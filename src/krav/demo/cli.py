@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,7 +26,9 @@ KIND_NB = {
 
 @app.command("demo")
 def demo(db: DbOption = None,
-         claims: Annotated[int, typer.Option(help="antall krav i eksempelet")] = 1000) -> None:
+         claims: Annotated[int, typer.Option(help="antall krav i eksempelet")] = 1000,
+         out: Annotated[Path, typer.Option(help="mappe for brevene")] = Path("out/letters"),
+         ) -> None:
     """Load a sample book of ~1 000 claims and run a year of nightly runs up to today."""
     engine = open_db(db)
     day = today()
@@ -37,6 +40,20 @@ def demo(db: DbOption = None,
                           progress=lambda done, total: progress.update(task, completed=done,
                                                                        total=total))
     _report(engine, result)
+    _write_letters(engine, out)
+
+
+def _write_letters(engine, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """Every letter of the demo as a print-ready PDF (issue 3: the sample's letters)."""
+    from krav.letters.service import write_all_letters
+
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.pdf"):
+        old.unlink()
+    with console.status(f"Skriver brevene som PDF til {out}/ …"):
+        paths = write_all_letters(engine, out)
+    console.print(f"{len(paths)} brev skrevet som PDF til [bold]{out}/[/] "
+                  f"(f.eks. {paths[0].name if paths else '—'})")
 
 
 def _report(engine, result) -> None:  # type: ignore[no-untyped-def]
