@@ -9,7 +9,8 @@ overwrite the newer claim's result.
 Letter statuses: ``pending`` → ``sending`` → ``sent`` | ``print`` (waiting for the day's print
 file, then ``sent``) | ``held`` (no lawful way to reach the person) | ``parked`` (an error that
 retrying will not fix, too many attempts, or an unknown outcome) | ``pending`` again with
-``next_attempt_at`` (back-off). ``returned`` after returned post.
+``next_attempt_at`` (back-off). ``returned`` after returned post. ``cancelled``: a payment
+request whose case was paid, withdrawn, disputed or paused before it went out.
 """
 
 from __future__ import annotations
@@ -46,8 +47,31 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
+# Letters that ask for payment; they must not go out once the case has stopped or closed.
+PAYMENT_REQUESTS = ("reminder", "collection_notice", "payment_demand", "rest_notice")
+
+
+def cancel_stale(engine: Engine) -> int:
+    """Cancel unsent payment requests of cases that are no longer open (one statement).
+
+    A claim paid, withdrawn, disputed (INKL § 17 (2): the process stops) or paused after its
+    letter was decided must not receive that letter; the dispute acknowledgement and other
+    confirmations still go.
+    """
+    stopped = select(claims.c.id).where(claims.c.status != "open")
+    with engine.begin() as conn:
+        return conn.execute(
+            update(letters).where(letters.c.status.in_(("pending", "print")),
+                                  letters.c.kind.in_(PAYMENT_REQUESTS),
+                                  letters.c.claim_id.in_(stopped))
+            .values(status="cancelled", next_attempt_at=None,
+                    last_error="saken er ikke lenger åpen (betalt, trukket, bestridt eller "
+                               "på pause) — brevet sendes ikke")).rowcount
+
+
 def claim_batch(engine: Engine, *, now: datetime, lease: timedelta, limit: int) -> list[int]:
     """Claim up to ``limit`` due letters; returns their ids (oldest first)."""
+    cancel_stale(engine)
     with engine.begin() as conn:
         candidates = select(letters.c.id).where(*_due(now)).order_by(letters.c.id).limit(limit)
         if conn.dialect.name == "postgresql":

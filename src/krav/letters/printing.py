@@ -51,6 +51,7 @@ class PrintResult:
 def queue_pending_for_print(engine: Engine, day: date, channels: Channels) -> int:
     """Pending letters (not yet dispatched) whose route is print become ``print`` (one
     conditional UPDATE, so a dispatcher running at the same time cannot take them too)."""
+    outbox.cancel_stale(engine)
     with engine.connect() as conn:
         ids = list(conn.execute(select(letters.c.id).where(
             letters.c.status == "pending", letters.c.next_attempt_at.is_(None),
