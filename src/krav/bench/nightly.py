@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
 from krav.db.engine import ensure_schema
 from krav.db.tables import claims, creditors, debtors, postings
@@ -26,7 +26,7 @@ CHUNK = 20_000
 
 def build_book(engine: Engine, *, claims_count: int, due: int, as_of: date,
                progress: Callable[[int, int], None] | None = None) -> None:
-    """N open claims (half consumers, half businesses) of which ``due`` have a step due ``as_of``."""
+    """N open claims (half consumers, half businesses); ``due`` of them have a step due."""
     ensure_schema(engine)
     rng = random.Random(1)
     with engine.begin() as conn:
@@ -36,7 +36,7 @@ def build_book(engine: Engine, *, claims_count: int, due: int, as_of: date,
             "vat_deductible": True, "commission_pct": "0",
             "allocation_order": "costs,interest,principal", "policy": None, "channels": None,
             "email": ""} for i in range(3)])
-        creditor_ids = [r[0] for r in conn.execute(creditors.select().with_only_columns(creditors.c.id))]
+        creditor_ids = list(conn.execute(select(creditors.c.id)).scalars())
         debtor_count = max(1, claims_count // 2)
         for start in range(0, debtor_count, CHUNK):
             conn.execute(insert(debtors), [_debtor(rng, i) for i in
@@ -56,7 +56,7 @@ def build_book(engine: Engine, *, claims_count: int, due: int, as_of: date,
                 "claim_id": cid, "on": r["invoice_date"], "kind": "principal",
                 "component": "principal", "amount_ore": r["principal_ore"], "rule": "principal",
                 "reference": "Faktura", "inputs": {}, "payment_id": None, "reverses_id": None,
-                "key": "principal"} for cid, r in zip(ids, rows)])
+                "key": "principal"} for cid, r in zip(ids, rows, strict=True)])
         if progress:
             progress(min(claims_count, start + CHUNK), claims_count)
 

@@ -64,9 +64,9 @@ def show(ref: str, db: DbOption = None, as_json: JsonOption = False,
     letters = Table(title="Brev")
     for column in ("Sendt", "Type", "Avsender", "Frist", "Gebyr", "Status"):
         letters.add_column(column)
-    for l in view["letters"]:
-        letters.add_row(str(l["sent_on"]), l["kind"], l["sender"], str(l["deadline"] or ""),
-                        fmt_nok(l["fee"]), l["status"])
+    for letter in view["letters"]:
+        letters.add_row(str(letter["sent_on"]), letter["kind"], letter["sender"],
+                        str(letter["deadline"] or ""), fmt_nok(letter["fee"]), letter["status"])
     console.print(letters)
     postings = Table(title="Posteringer (hvorfor hver krone)")
     for column in ("Dato", "Type", "Beløp", "Regel", "Hjemmel"):

@@ -8,10 +8,10 @@ is the contract with the letters context (templates read it); amounts are "1234.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import lru_cache
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -49,16 +49,17 @@ BASIS = {
 }
 
 
-def party(row: Mapping[str, Any], prefix: str) -> dict[str, str]:
+def party(row: Mapping[Any, Any], prefix: str) -> dict[str, str]:
     keys = ("name", "orgnr", "address", "postcode", "city")
     return {k: str(row.get(f"{prefix}{k}", "") or "") for k in keys}
 
 
-def balances_by_component(conn: Connection, claim_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
+def balances_by_component(conn: Connection, claim_ids: Iterable[int]
+                          ) -> dict[int, dict[str, Decimal]]:
     """Per claim and component the posted balance, plus ``paid`` (payments as a positive sum)."""
     ids = sorted(set(claim_ids))
     result: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    rows = []
+    rows: list[Any] = []
     for start in range(0, len(ids), 2000):
         rows += conn.execute(
             select(postings.c.claim_id, postings.c.component, postings.c.kind,
@@ -84,7 +85,7 @@ def rate_on(book: Any, day: date) -> Decimal:
 
 
 def build_content(*, kind: str, sender: str, sent_on: date, deadline: date | None,
-                  claim: Mapping[str, Any], balances: Mapping[str, Decimal], agency: Agency,
+                  claim: Mapping[Any, Any], balances: Mapping[str, Decimal], agency: Agency,
                   book: Any, enforcement_notice: bool = False, fee: Decimal = ZERO,
                   extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The letter's JSON snapshot; ``claim`` is a joined claim/creditor/debtor row."""

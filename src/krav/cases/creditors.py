@@ -27,7 +27,8 @@ def read_policy_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise InvalidInput("filen finnes ikke", where=str(path)) from None
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"ugyldig JSON: {exc.msg}", where=f"{path}, linje {exc.lineno}") from None
+        raise InvalidInput(f"ugyldig JSON: {exc.msg}",
+                           where=f"{path}, linje {exc.lineno}") from None
     if not isinstance(data, dict):
         raise InvalidInput("policyen må være et JSON-objekt", where=str(path))
     return data

@@ -11,7 +11,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-law_app = typer.Typer(help="Lovverket som data: satser og regler i kraft på en dato.", no_args_is_help=True)
+law_app = typer.Typer(help="Lovverket som data: satser og regler i kraft på en dato.",
+                      no_args_is_help=True)
 calc_app = typer.Typer(help="Kalkulatorer: rente og gebyrer.", no_args_is_help=True)
 kid_app = typer.Typer(help="KID: lag og kontroller.", no_args_is_help=True)
 import_app = typer.Typer(help="Import av krav.", no_args_is_help=True)

@@ -26,7 +26,7 @@ def _mark(conn: Connection) -> str:
 
 def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[Any]:
     sqlite = conn.dialect.name == "sqlite"
-    result = []
+    result: list[Any] = []
     for name in columns:
         column = table.c[name]
         if isinstance(column.type, JSON):

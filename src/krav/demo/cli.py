@@ -77,8 +77,9 @@ def _report(engine, result) -> None:  # type: ignore[no-untyped-def]
             money.add_row(KIND_NB[kind], fmt_nok(totals[kind]))
     money.add_row("[bold]innbetalt totalt[/]", fmt_nok(totals["collected"]))
     console.print(money)
+    check = "ingen avvik" if not result.ledger_problems else "; ".join(result.ledger_problems[:5])
     console.print(f"{result.payments} innbetalinger, {result.disputes} innsigelser. "
-                  f"Hovedbokkontroll: {'ingen avvik' if not result.ledger_problems else result.ledger_problems[:5]}")
+                  f"Hovedbokkontroll: {check}")
     console.print("Se videre:  [bold].venv/bin/krav cases[/]   ·   "
                   "[bold].venv/bin/krav case show K-0000001[/]   ·   "
                   "[bold].venv/bin/krav law show[/]   ·   [bold].venv/bin/krav run --dry-run[/]")

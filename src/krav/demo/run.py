@@ -103,7 +103,8 @@ def _payments_of_the_day(engine: Engine, day: date, rng: random.Random) -> int:
         for row, amount in chosen:
             pid = conn.execute(insert(payments).values(
                 source="giro", paid_on=day, booked_on=day, amount_ore=to_ore(amount),
-                kid=row.kid, claim_id=row.id, status="matched").returning(payments.c.id)).scalar_one()
+                kid=row.kid, claim_id=row.id, status="matched")
+                .returning(payments.c.id)).scalar_one()
             items.append(PaymentToAllocate(payment_id=pid, claim_id=row.id, amount=amount,
                                            paid_on=day))
         allocate_payments(conn, items, as_of=day)
@@ -118,14 +119,16 @@ def _disputes_of_the_day(engine: Engine, day: date, rng: random.Random,
                 case_service.resume(conn, ref, on=day)
                 del disputed[ref]
         if rng.random() < 0.04:
-            ref = conn.execute(select(claims.c.ref).where(
-                claims.c.status == "open", claims.c.stage.in_(("payment_demand", "collection_notice")))
+            chosen: str | None = conn.execute(select(claims.c.ref).where(
+                claims.c.status == "open",
+                claims.c.stage.in_(("payment_demand", "collection_notice")))
                 .order_by(claims.c.id).limit(1).offset(rng.randint(0, 20))).scalar()
-            if ref:
-                case_service.dispute(conn, ref, on=day, reason="Skyldner mener varen var mangelfull")
+            if chosen:
+                case_service.dispute(conn, chosen, on=day,
+                                     reason="Skyldner mener varen var mangelfull")
                 result.disputes += 1
                 if rng.random() < 0.5:
-                    disputed[ref] = day
+                    disputed[chosen] = day
 
 
 def demo_totals(engine: Engine) -> dict[str, Decimal]:

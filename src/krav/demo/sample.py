@@ -50,10 +50,10 @@ def fodselsnummer(rng: random.Random) -> str:
     while True:
         born = date(1950, 1, 1) + timedelta(days=rng.randint(0, 18000))
         digits = [int(c) for c in born.strftime("%d%m%y") + f"{rng.randint(0, 499):03d}"]
-        k1 = (11 - sum(a * b for a, b in zip(w1, digits))) % 11
+        k1 = (11 - sum(a * b for a, b in zip(w1, digits, strict=True))) % 11
         if k1 == 10:
             continue
-        k2 = (11 - sum(a * b for a, b in zip(w2, digits + [k1]))) % 11
+        k2 = (11 - sum(a * b for a, b in zip(w2, digits + [k1], strict=True))) % 11
         if k2 == 10:
             continue
         return "".join(map(str, digits + [k1, k2]))
@@ -78,12 +78,14 @@ def write_claims_csv(path: Path, *, count: int, today: date, seed: int = 42) -> 
         for i in range(count):
             c = rng.randrange(len(creditors))
             due = today - timedelta(days=rng.randint(5, 365))
-            amount = Decimal(rng.choice((rng.randint(200, 2500), rng.randint(2500, 15000),
-                                         rng.randint(15000, 90000)))) + Decimal(rng.randint(0, 99)) / 100
+            kroner = rng.choice((rng.randint(200, 2500), rng.randint(2500, 15000),
+                                 rng.randint(15000, 90000)))
+            amount = Decimal(kroner) + Decimal(rng.randint(0, 99)) / 100
             d = rng.choice(debtors)
             writer.writerow({
                 "creditor_orgnr": creditors[c][0], "creditor_name": creditors[c][1],
-                "invoice_number": f"{c + 1}{i + 10000}", "invoice_date": (due - timedelta(days=14)).isoformat(),
+                "invoice_number": f"{c + 1}{i + 10000}",
+                "invoice_date": (due - timedelta(days=14)).isoformat(),
                 "due_date": due.isoformat(), "amount": f"{amount:.2f}", "currency": "NOK",
                 **d, "kid": "", "description": f"Faktura for {CREDITORS[c][1]}",
             })

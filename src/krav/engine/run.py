@@ -100,8 +100,9 @@ assert [_MONEY.get(k, k) for k in _STATE_KEYS] == list(ClaimState.__dataclass_fi
 
 def state_from_row(row: Any) -> ClaimState:
     """A ``ClaimState`` from a row whose first columns are ``_STATE_COLUMNS`` (øre → kroner)."""
-    return ClaimState(*(from_ore(v) if i in _MONEY_AT else v
-                        for i, v in enumerate(row[:len(_STATE_KEYS)])))
+    values: list[Any] = [from_ore(v) if i in _MONEY_AT else v
+                         for i, v in enumerate(row[:len(_STATE_KEYS)])]
+    return ClaimState(*values)
 
 
 def _due_filter(as_of: date):  # type: ignore[no-untyped-def]

@@ -45,7 +45,10 @@ def is_business_day(day: date, country: str = "NO") -> bool:
 
 
 def next_business_day_on_or_after(day: date, country: str = "NO") -> date:
-    """The day itself if a business day, else the next one (foreldelsesloven § 29, domstolloven § 149)."""
+    """The day itself if a business day, else the next one.
+
+    Deadlines that end on a non-business day move (foreldelsesloven § 29, domstolloven § 149).
+    """
     while not is_business_day(day, country):
         day += timedelta(days=1)
     return day

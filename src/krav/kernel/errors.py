@@ -14,7 +14,7 @@ class KravError(Exception):
 class InvalidInput(KravError):
     """A value given by a user (argument, file cell, setting) is not allowed.
 
-    ``where`` names the place (file, row, column or option); ``allowed`` says what would be accepted.
+    ``where`` names the place (file, row, column or option); ``allowed`` says what is accepted.
     """
 
     def __init__(self, what: str, *, where: str | None = None, allowed: str | None = None) -> None:

@@ -47,7 +47,7 @@ def fmt_nok(amount: Decimal) -> str:
     q = amount.quantize(ORE, rounding=ROUND_HALF_UP)
     sign = "-" if q < 0 else ""
     whole, frac = f"{abs(q):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
