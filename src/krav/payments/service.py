@@ -18,9 +18,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from krav.db.tables import import_files, payments
 from krav.kernel.money import from_ore
@@ -158,7 +157,8 @@ def _insert_payments(conn: Connection, txs: Sequence[BankTransaction], matches: 
 
     On SQLite the transaction already holds the write lock (the ``import_files`` row), and a
     rowid table without AUTOINCREMENT gives each new row ``max(id) + 1``: the ids are the
-    ``len(txs)`` numbers after the previous maximum. Elsewhere they are read back by identity.
+    ``len(txs)`` numbers after the previous maximum (checked: the maximum must have grown by
+    exactly that much). Otherwise, and on PostgreSQL, they are read back by identity.
     """
     day = date.isoformat if conn.dialect.name == "sqlite" else (lambda d: d)
     rows = [(source, file_id, t.external_id, day(t.paid_on),
@@ -169,11 +169,11 @@ def _insert_payments(conn: Connection, txs: Sequence[BankTransaction], matches: 
              "reversal" if t.reversal else ("matched" if m.claim_id else "unmatched"),
              t.designation or None)
             for t, m in zip(txs, matches, strict=True)]
-    if conn.dialect.name == "sqlite":
-        before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM payments").scalar_one()
-        insert_rows(conn, payments, PAYMENT_COLUMNS, rows, convert=False)
-        return list(range(before + 1, before + 1 + len(rows)))
+    last = "SELECT coalesce(max(id), 0) FROM payments"
+    before = conn.exec_driver_sql(last).scalar_one() if conn.dialect.name == "sqlite" else None
     insert_rows(conn, payments, PAYMENT_COLUMNS, rows, convert=False)
+    if before is not None and conn.exec_driver_sql(last).scalar_one() == before + len(rows):
+        return list(range(before + 1, before + 1 + len(rows)))
     ids = dict(select_in(conn, "SELECT external_id, id FROM payments WHERE external_id IN ({})",
                          [t.external_id for t in txs]))
     return [ids[t.external_id] for t in txs]
@@ -208,11 +208,3 @@ def _queue(conn: Connection, ids: Sequence[int], txs: Sequence[BankTransaction],
                                     tuple(m.candidates)) for pid, t, m in queued])
     if rows:
         conn.execute(insert(payment_suggestions), rows)
-
-
-def set_status(conn: Connection, payment_id: int, status: str) -> None:
-    conn.execute(update(payments).where(payments.c.id == payment_id).values(status=status))
-
-
-def total_of(txs: Sequence[BankTransaction]) -> Decimal:
-    return from_ore(sum(t.amount_ore for t in txs))
