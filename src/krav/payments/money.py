@@ -51,7 +51,7 @@ def money_postings(conn: Connection, *, creditor_id: int | None = None,
         query = query.where(postings.c.on < before)
     if unsettled:
         query = query.where(postings.c.id.not_in(select(settlement_lines.c.posting_id)))
-    return conn.execute(query).all()
+    return list(conn.execute(query).all())
 
 
 def fee_senders(conn: Connection, claim_ids: Iterable[int]) -> dict[tuple[int, str], str]:

@@ -15,7 +15,9 @@ whose payouts differ from what it covered.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import aliased
@@ -85,7 +87,7 @@ def _payment_differences(conn: Connection) -> list[str]:
     return problems
 
 
-def _pairs(rows: list) -> dict:
+def _pairs(rows: Sequence[Any]) -> dict:
     return {key: int(value or 0) for key, value in rows}
 
 

@@ -98,7 +98,7 @@ def _import(conn: Connection, data: bytes, *, name: str, fmt: str | None, as_of:
         return report
     file_id = conn.execute(insert(import_files).values(
         sha256=sha, name=name[-300:], format=parsed.format, imported_at=now,
-        transactions=len(txs))).inserted_primary_key[0]
+        transactions=len(txs)).returning(import_files.c.id)).scalar_one()
     report.add(book_transactions(conn, txs, source=parsed.format, file_id=file_id, as_of=as_of))
     return report
 

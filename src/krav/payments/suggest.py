@@ -107,7 +107,7 @@ def suggest(conn: Connection, items: Sequence[Unmatched]) -> list[dict]:
                         key=lambda kv: (-sum(WEIGHTS[e] for e in kv[1]), kv[0]))[:KEEP]
         rows += [{"payment_id": item.payment_id, "claim_id": claim_id,
                   "score": sum(WEIGHTS[e] for e in kinds),
-                  "reason": ", ".join(REASONS[e] for e in sorted(kinds, key=WEIGHTS.get,
+                  "reason": ", ".join(REASONS[e] for e in sorted(kinds, key=lambda k: WEIGHTS[k],
                                                                   reverse=True))}
                  for claim_id, kinds in ranked]
     return rows

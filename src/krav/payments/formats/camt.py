@@ -25,7 +25,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 from krav.payments.formats.common import BadBankFile
 from krav.payments.model import BankTransaction, ParsedFile
