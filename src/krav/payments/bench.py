@@ -12,7 +12,6 @@ With ``netsgiro=True`` the same file is also parsed with ``netsgiro`` (parse onl
 from __future__ import annotations
 
 import gc
-import resource
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -129,8 +128,7 @@ def bench_payments(engine: Engine, workdir: Path, n: int, *, as_of: date, netsgi
                              f"{report.closed} of {n}")
     result: dict[str, Any] = {
         "transactions": n, "seconds": round(seconds, 3),
-        "transactions_per_second": round(n / seconds, 1) if seconds else None,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+        "transactions_per_second": round(n / seconds, 1) if seconds else None}
     if netsgiro:
         parse = netsgiro_parse_seconds(path)
         if parse is not None:

@@ -14,13 +14,22 @@ import typer
 from rich.table import Table
 
 from krav.cli.apps import app, bench_app, payments_app
-from krav.cli.common import DbOption, JsonOption, console, day_option, open_db, print_json
+from krav.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    day_option,
+    err_console,
+    open_db,
+    print_json,
+)
 from krav.kernel.errors import InvalidInput, UnableToProceed
 from krav.kernel.money import fmt_nok, parse_amount
 from krav.payments.model import FORMATS
 from krav.settings import load_settings
 
 OnOption = Annotated[str | None, typer.Option("--on", help="Dato (ÅÅÅÅ-MM-DD), standard i dag")]
+JSON_KEYS = ("transactions", "total", "matched", "unmatched", "duplicates")
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="Bokføringsdag, standard i dag")]
 
 
@@ -45,14 +54,15 @@ def import_command(
     with open_db(db).begin() as conn:
         report = import_bank_file(conn, data, name=str(file), fmt=fmt_, as_of=day,
                                   now=datetime.now())
-    if as_json:
-        print_json({k: v for k, v in report.as_json().items() if k in (
-            "transactions", "total", "matched", "unmatched", "duplicates", "already_imported",
-            "reversals", "closed", "format")})
+    if report.already_imported:
+        (err_console if as_json else console).print(
+            f"{file}: filen er allerede importert — ingenting endret "
+            f"({report.transactions} transaksjoner).")
+    if as_json:  # the contract: exactly these five keys
+        data = report.as_json()
+        print_json({k: data[k] for k in JSON_KEYS})
         return
     if report.already_imported:
-        console.print(f"{file}: filen er allerede importert — ingenting endret "
-                      f"({report.transactions} transaksjoner).")
         return
     console.print(f"{file} ({report.format}): {report.transactions} transaksjoner, "
                   f"{fmt_nok(report.as_json()['total'])} kr — {report.matched} matchet, "
