@@ -59,8 +59,8 @@ def import_command(
             f"{file}: filen er allerede importert — ingenting endret "
             f"({report.transactions} transaksjoner).")
     if as_json:  # the contract: exactly these five keys
-        data = report.as_json()
-        print_json({k: data[k] for k in JSON_KEYS})
+        summary = report.as_json()
+        print_json({k: summary[k] for k in JSON_KEYS})
         return
     if report.already_imported:
         return
