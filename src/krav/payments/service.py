@@ -24,7 +24,7 @@ from sqlalchemy import Connection, insert, select
 from krav.db.tables import import_files, payments
 from krav.kernel.money import from_ore
 from krav.ledger.service import PaymentToAllocate, allocate_payments
-from krav.payments.bulk import insert_rows, select_in
+from krav.payments.bulk import insert_rows, next_ids, select_in
 from krav.payments.formats.sniff import parse_bank_file
 from krav.payments.matching import Match, chunks, match_transactions
 from krav.payments.model import BankTransaction
@@ -155,10 +155,11 @@ def _insert_payments(conn: Connection, txs: Sequence[BankTransaction], matches: 
                      source: str, file_id: int | None) -> list[int]:
     """Insert the payments (one driver-level executemany); their ids in the order of ``txs``.
 
-    On SQLite the transaction already holds the write lock (the ``import_files`` row), and a
-    rowid table without AUTOINCREMENT gives each new row ``max(id) + 1``: the ids are the
+    PostgreSQL: the ids are reserved from the table's sequence first and written with the rows.
+    SQLite: the transaction already holds the write lock (the ``import_files`` row), and a rowid
+    table without AUTOINCREMENT gives each new row ``max(id) + 1``, so the ids are the
     ``len(txs)`` numbers after the previous maximum (checked: the maximum must have grown by
-    exactly that much). Otherwise, and on PostgreSQL, they are read back by identity.
+    exactly that much; otherwise they are read back by identity).
     """
     day = date.isoformat if conn.dialect.name == "sqlite" else (lambda d: d)
     rows = [(source, file_id, t.external_id, day(t.paid_on),
@@ -169,14 +170,19 @@ def _insert_payments(conn: Connection, txs: Sequence[BankTransaction], matches: 
              "reversal" if t.reversal else ("matched" if m.claim_id else "unmatched"),
              t.designation or None)
             for t, m in zip(txs, matches, strict=True)]
+    if conn.dialect.name == "postgresql":
+        ids = next_ids(conn, payments, len(rows))
+        insert_rows(conn, payments, ("id", *PAYMENT_COLUMNS),
+                    [(pid, *row) for pid, row in zip(ids, rows, strict=True)], convert=False)
+        return ids
     last = "SELECT coalesce(max(id), 0) FROM payments"
-    before = conn.exec_driver_sql(last).scalar_one() if conn.dialect.name == "sqlite" else None
+    before = conn.exec_driver_sql(last).scalar_one()
     insert_rows(conn, payments, PAYMENT_COLUMNS, rows, convert=False)
-    if before is not None and conn.exec_driver_sql(last).scalar_one() == before + len(rows):
+    if conn.exec_driver_sql(last).scalar_one() == before + len(rows):
         return list(range(before + 1, before + 1 + len(rows)))
-    ids = dict(select_in(conn, "SELECT external_id, id FROM payments WHERE external_id IN ({})",
-                         [t.external_id for t in txs]))
-    return [ids[t.external_id] for t in txs]
+    found = dict(select_in(conn, "SELECT external_id, id FROM payments WHERE external_id IN ({})",
+                           [t.external_id for t in txs]))
+    return [found[t.external_id] for t in txs]
 
 
 def _allocate(conn: Connection, ids: Sequence[int], txs: Sequence[BankTransaction],
