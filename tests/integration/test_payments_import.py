@@ -249,3 +249,20 @@ def test_a_bad_file_books_nothing(engine, tmp_path, data: bytes, fmt: str | None
     with pytest.raises(KravError):
         book(engine, data, fmt=fmt)
     assert counts(engine) == before
+
+
+def test_a_clash_with_a_concurrent_import_is_one_clear_error(engine, tmp_path,  # type: ignore[no-untyped-def]
+                                                             monkeypatch) -> None:
+    """Two imports of the same transactions at once: the unique identity stops the second;
+    it is reported as one line and rolled back whole (simulated: the duplicate check is
+    blinded, as if the other import had not committed yet when it ran)."""
+    import krav.payments.service as service
+
+    import_claims(engine, tmp_path, [claim_row(amount="1000.00")])
+    payment = OcrPayment(100_000, kid_of(engine, "K-0000001"), bank_date=DUE)
+    book(engine, write_ocr([payment], nets_date=DUE))
+    before = counts(engine)
+    monkeypatch.setattr(service, "_fresh", lambda conn, chunk, seen: list(chunk))
+    with pytest.raises(KravError, match="en annen import"):
+        book(engine, write_ocr([payment], nets_date=DUE, transmission=2))
+    assert counts(engine) == before

@@ -20,8 +20,10 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from krav.db.tables import import_files, payments
+from krav.kernel.errors import UnableToProceed
 from krav.kernel.money import from_ore
 from krav.ledger.service import PaymentToAllocate, allocate_payments
 from krav.payments.bulk import insert_rows, next_ids, select_in
@@ -82,8 +84,16 @@ def _without_cycle_collection() -> Iterator[None]:
 def import_bank_file(conn: Connection, data: bytes, *, name: str, fmt: str | None, as_of: date,
                      now: datetime) -> ImportReport:
     """Import one bank file (format sniffed when ``fmt`` is None); see the module docstring."""
+    integrity = (IntegrityError, conn.dialect.dbapi.IntegrityError) if conn.dialect.dbapi \
+        else (IntegrityError,)
     with _without_cycle_collection():
-        return _import(conn, data, name=name, fmt=fmt, as_of=as_of, now=now)
+        try:
+            return _import(conn, data, name=name, fmt=fmt, as_of=as_of, now=now)
+        except integrity:
+            # Another import booked the same file or transactions meanwhile (unique sha256 /
+            # external_id); this transaction rolls back whole.
+            raise UnableToProceed(f"{name}: en annen import bokførte de samme innbetalingene "
+                                  "samtidig; ingenting er endret — importer filen igjen") from None
 
 
 def _import(conn: Connection, data: bytes, *, name: str, fmt: str | None, as_of: date,
