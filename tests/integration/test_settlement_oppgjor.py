@@ -171,3 +171,26 @@ def test_reconciliation_reports_every_difference(book) -> None:  # type: ignore[
     assert not result.ok and result.balance_ore - result.owed_ore == -95
     assert any(d.startswith("bankfil 1: klientkonto 1538.05") for d in result.differences)
     assert any("differanse -0.95" in d for d in result.differences)
+
+
+def test_a_reversal_after_settlement_is_taken_back_next_period(book) -> None:  # type: ignore[no-untyped-def]
+    with book.begin() as conn:
+        settle(conn, creditor_orgnr=NORDLYS.orgnr, period="2026-01", as_of=END)
+    feb = date(2026, 2, 3)
+    data = write_ocr([OcrPayment(-153_800, claim(book, "K-0000001")["kid"], bank_date=feb,
+                                 tx_type="18")], nets_date=feb, transmission=9)
+    with book.begin() as conn:
+        report = import_bank_file(conn, data.encode(), name="rev.txt", fmt="ocr", as_of=feb,
+                                  now=datetime(2026, 2, 3))
+    assert report.reversals == 1
+    state = reconciled(book)  # the bank took 1 538.00 back; the creditor owes its share back
+    assert state["balance"] == Decimal("-1538.00")
+    assert (state["owed_to_creditors"], state["agency_unsettled"]) == (Decimal("-1038.00"),
+                                                                     Decimal("-500.00"))
+    with book.begin() as conn:
+        s = settle(conn, creditor_orgnr=NORDLYS.orgnr, period="2026-02", as_of=date(2026, 2, 28))
+    # -1 038.00 share, commission on -1 000.00 principal given back (+100.00): invoice 938.00
+    assert (s.totals["collected_ore"], s.totals["commission_ore"]) == (-153_800, -10_000)
+    assert (s.totals["payout_ore"], s.totals["invoice_ore"]) == (0, 93_800)
+    assert s.totals["agency_transfer_ore"] == -153_800
+    reconciled(book)
