@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table
+from sqlalchemy import JSON, Connection, Date, DateTime, Table
 
 from krav.kernel.errors import UnableToProceed
 
@@ -24,26 +25,53 @@ def _mark(conn: Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
+@lru_cache(maxsize=4096)
+def _json_of_items(items: tuple[tuple[str, Any], ...]) -> str:
+    return json.dumps(dict(items), ensure_ascii=False, separators=(",", ":"))
+
+
+def _json(value: Any) -> str | None:
+    """JSON text; small flat dicts that repeat (a payment's order, an event's reason) are
+    encoded once."""
+    if value is None:
+        return None
+    if isinstance(value, dict) and len(value) <= 3 and \
+            all(isinstance(v, str) for v in value.values()):
+        return _json_of_items(tuple(value.items()))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[Any]:
+    """Per column the conversion SQLAlchemy would apply: JSON text, and ISO dates on SQLite."""
     sqlite = conn.dialect.name == "sqlite"
     result: list[Any] = []
     for name in columns:
-        column = table.c[name]
-        if isinstance(column.type, JSON):
-            result.append(lambda v: None if v is None
-                          else json.dumps(v, ensure_ascii=False, separators=(",", ":")))
-        elif sqlite:
-            result.append(lambda v: v.isoformat() if isinstance(v, date) else v)
+        column_type = table.c[name].type
+        if isinstance(column_type, JSON):
+            result.append(_json)
+        elif sqlite and isinstance(column_type, Date | DateTime):
+            result.append(_iso)
         else:
             result.append(None)
     return result
 
 
 def _convert(rows: Sequence[Sequence[Any]], converters: list[Any]) -> list[tuple[Any, ...]]:
-    if not any(converters):
-        return [tuple(r) for r in rows]
-    pairs = list(enumerate(converters))
-    return [tuple(c(row[i]) if c else row[i] for i, c in pairs) for row in rows]
+    """Convert only the columns that need it; other cells pass through untouched."""
+    todo = [(i, c) for i, c in enumerate(converters) if c]
+    if not todo:
+        return [r if isinstance(r, tuple) else tuple(r) for r in rows]
+    out = []
+    for row in rows:
+        cells = list(row)
+        for i, convert in todo:
+            cells[i] = convert(cells[i])
+        out.append(tuple(cells))
+    return out
 
 
 def insert_rows(conn: Connection, table: Table, columns: Sequence[str],

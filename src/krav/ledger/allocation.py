@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from krav.kernel.errors import InvalidInput
 from krav.ledger.model import DEFAULT_ORDER, GROUPS
@@ -31,6 +32,7 @@ class Allocation:
         return sum(self.parts.values(), ZERO)
 
 
+@lru_cache(maxsize=256)
 def parse_order(text: str) -> tuple[str, ...]:
     """A creditor's order setting, e.g. ``"costs,interest,principal"``; every group exactly once."""
     order = tuple(part.strip() for part in text.split(",") if part.strip())

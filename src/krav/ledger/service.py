@@ -13,11 +13,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from krav.cases.content import balances_by_component, build_content, claim_rows_query
+from krav.db.bulk import insert_rows, update_versioned
 from krav.db.tables import claims, creditors, events, letters, postings
-from krav.kernel.errors import NotFound, UnableToProceed
+from krav.kernel.errors import NotFound
 from krav.kernel.money import from_ore, to_ore
 from krav.law import law_book
 from krav.ledger.allocation import allocate, parse_order
@@ -143,37 +144,28 @@ def _allocate_one(claim: WorkingClaim, item: PaymentToAllocate, book: Any) -> No
              reference="overskytende beløp skyldes tilbake til skyldner")
 
 
+_POSTING_COLUMNS = ("claim_id", "on", "kind", "component", "amount_ore", "rule", "reference",
+                    "inputs", "payment_id", "reverses_id", "key")
+_BALANCE_COLUMNS = ("principal_ore", "interest_ore", "costs_ore", "interest_through", "status",
+                    "close_reason", "closed_on", "next_action_on")
+
+
 def _write(conn: Connection, working: dict[int, WorkingClaim], as_of: date) -> None:
+    """Postings, claim rows (version-checked) and close events of a chunk, as driver-level
+    ``executemany`` of plain tuples (``krav.db.bulk``): this is a bank import's hot path."""
     changed = [c for c in working.values() if c.changed]
-    rows = [p for c in changed for p in c.postings]
-    if rows:
-        conn.execute(insert(postings), rows)
     if not changed:
         return
-    stmt = (update(claims).where(claims.c.id == bindparam("b_id"),
-                                 claims.c.version == bindparam("b_version"))
-            .values(principal_ore=bindparam("principal_ore"),
-                    interest_ore=bindparam("interest_ore"), costs_ore=bindparam("costs_ore"),
-                    interest_through=bindparam("interest_through"), status=bindparam("status"),
-                    close_reason=bindparam("close_reason"), closed_on=bindparam("closed_on"),
-                    next_action_on=bindparam("next_action_on"), version=claims.c.version + 1))
-    params = [{
-        "b_id": c.row["id"], "b_version": c.row["version"],
-        "principal_ore": to_ore(c.balances.get("principal", ZERO)),
-        "interest_ore": to_ore(c.balances.get("interest", ZERO)),
-        "costs_ore": to_ore(sum((c.balances.get(k, ZERO) for k in COST_COMPONENTS), ZERO)),
-        "interest_through": c.row["interest_through"], "status": c.row["status"],
-        "close_reason": c.row["close_reason"], "closed_on": c.row["closed_on"],
-        "next_action_on": c.row["next_action_on"],
-    } for c in changed]
-    result = conn.execute(stmt, params)
-    if result.rowcount not in (-1, len(params)):
-        raise UnableToProceed("krav ble endret av en annen prosess under bokføringen; prøv igjen")
-    closed = [{"claim_id": c.row["id"], "on": c.row["closed_on"], "kind": "closed",
-               "detail": {"reason": "paid"}, "actor": "payments"}
-              for c in changed if c.row["close_reason"] == "paid" and c.row["closed_on"]]
-    if closed:
-        conn.execute(insert(events), closed)
+    insert_rows(conn, postings, _POSTING_COLUMNS,
+                [[p[k] for k in _POSTING_COLUMNS] for c in changed for p in c.postings])
+    update_versioned(conn, claims, _BALANCE_COLUMNS, [(
+        to_ore(c.balances.get("principal", ZERO)), to_ore(c.balances.get("interest", ZERO)),
+        to_ore(sum((c.balances.get(k, ZERO) for k in COST_COMPONENTS), ZERO)),
+        c.row["interest_through"], c.row["status"], c.row["close_reason"], c.row["closed_on"],
+        c.row["next_action_on"], c.row["id"], c.row["version"]) for c in changed])
+    insert_rows(conn, events, ("claim_id", "on", "kind", "detail", "actor"), [
+        (c.row["id"], c.row["closed_on"], "closed", {"reason": "paid"}, "payments")
+        for c in changed if c.row["close_reason"] == "paid" and c.row["closed_on"]])
 
 
 def _queue_rest_notices(conn: Connection, rest: dict[int, int], working: dict[int, WorkingClaim],
