@@ -14,8 +14,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
-from krav.db.engine import ensure_schema, make_engine
-from krav.db.engine import load_all_tables
+from krav.db.engine import ensure_schema, load_all_tables, make_engine
 from krav.db.tables import metadata
 
 PG_URL = os.environ.get(
