@@ -7,6 +7,7 @@ Identity numbers are synthetic but carry valid check digits (made with ``krav.de
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,8 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, insert, select, update
 
+from krav.cli.main import main
 from krav.db.tables import claims, creditors, events, letters, payments, postings
 from krav.engine.run import RunSummary, run_nightly
 from krav.intake.claims_csv import COLUMNS
@@ -183,3 +186,26 @@ def by_kind(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, An
     for r in rows:
         out.setdefault(r["kind"], []).append(r)
     return out
+
+
+class Krav:
+    """Runs ``krav … --db URL`` in-process and returns (exit code, stdout, stderr)."""
+
+    def __init__(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+        self.url, self.capsys = url, capsys
+
+    def __call__(self, *argv: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = main([*argv, "--db", self.url])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def json(self, *argv: str):  # type: ignore[no-untyped-def]
+        code, out, err = self(*argv, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+    def ok(self, *argv: str) -> str:
+        code, out, err = self(*argv)
+        assert code == 0, err
+        return out

@@ -8,36 +8,19 @@ import json
 import re
 
 import pytest
-from tests.factories import NORDLYS, add_creditor, claim, claim_row, table_counts, write_csv
-
-from krav.cli.main import main
+from tests.factories import (
+    NORDLYS,
+    Krav,
+    add_creditor,
+    claim,
+    claim_row,
+    table_counts,
+    write_csv,
+)
 
 AMOUNT = re.compile(r"^-?\d+\.\d{2}$")
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REF = "K-0000001"
-
-
-class Krav:
-    """Runs ``krav … --db URL`` in-process and returns (exit code, stdout, stderr)."""
-
-    def __init__(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
-        self.url, self.capsys = url, capsys
-
-    def __call__(self, *argv: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        code = main([*argv, "--db", self.url])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def json(self, *argv: str):  # type: ignore[no-untyped-def]
-        code, out, err = self(*argv, "--json")
-        assert code == 0, err
-        return json.loads(out)
-
-    def ok(self, *argv: str) -> str:
-        code, out, err = self(*argv)
-        assert code == 0, err
-        return out
 
 
 @pytest.fixture

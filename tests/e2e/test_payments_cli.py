@@ -11,31 +11,12 @@ import sys
 from datetime import date
 
 import pytest
-from tests.factories import NORDLYS, claim, claim_row, table_counts, write_csv
+from tests.factories import NORDLYS, Krav, claim, claim_row, table_counts, write_csv
 
-from krav.cli.main import main
 from krav.payments.formats.ocr_writer import OcrPayment, write_ocr
 
 AMOUNT = re.compile(r"^-?\d+\.\d{2}$")
 DUE = date(2026, 1, 5)
-
-
-class Krav:
-    """Runs ``krav … --db URL`` in-process and returns (exit code, stdout, stderr)."""
-
-    def __init__(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
-        self.url, self.capsys = url, capsys
-
-    def __call__(self, *argv: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        code = main([*argv, "--db", self.url])
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def json(self, *argv: str):  # type: ignore[no-untyped-def]
-        code, out, err = self(*argv, "--json")
-        assert code == 0, err
-        return json.loads(out)
 
 
 @pytest.fixture

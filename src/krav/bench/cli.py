@@ -7,13 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import text
 
 from krav.bench.nightly import bench_nightly
 from krav.cli.apps import bench_app
 from krav.cli.common import DbOption, JsonOption, console, print_json, today
-from krav.db.engine import make_engine
-from krav.db.tables import metadata
+from krav.db.engine import make_engine, reset_schema
 from krav.kernel.errors import UnableToProceed
 
 
@@ -29,22 +27,10 @@ def nightly(
     with tempfile.TemporaryDirectory() as tmp:
         url = db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         engine = make_engine(url)
-        _empty(engine)
+        reset_schema(engine)
         result = bench_nightly(engine, claims_count=claims, due=due, as_of=today())
         engine.dispose()
     if as_json:
         print_json(result)
     else:
         console.print(result)
-
-
-def _empty(engine) -> None:  # type: ignore[no-untyped-def]
-    """The benchmark needs an empty book: drop and recreate krav's tables."""
-    from krav.db.engine import load_all_tables
-
-    load_all_tables()
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("SET client_min_messages TO WARNING"))
-    metadata.drop_all(engine)
-    metadata.create_all(engine)

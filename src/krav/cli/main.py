@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 from krav.cli.apps import app
+from krav.db.engine import import_present
 from krav.kernel.errors import KravError
 
 # Each context registers its commands on import. A module that does not exist yet is skipped so a
@@ -24,12 +24,7 @@ COMMAND_MODULES = (
 
 
 def _load_commands() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+    import_present(COMMAND_MODULES)
 
 
 def main(argv: list[str] | None = None) -> int:

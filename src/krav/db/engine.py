@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event, inspect
 
+from krav.db.tables import metadata
+
 DEFAULT_URL = "sqlite:///krav.db"
 
 
@@ -44,14 +46,20 @@ def make_engine(url: str | None = None) -> Engine:
 CONTEXT_TABLE_MODULES = ("krav.letters.tables", "krav.payments.tables")
 
 
-def load_all_tables() -> None:
-    """Import every context's table module (a missing one is skipped)."""
-    for name in CONTEXT_TABLE_MODULES:
+def import_present(names: tuple[str, ...]) -> None:
+    """Import each module in ``names``; one that does not exist is skipped, but an import error
+    inside a module that does exist is raised."""
+    for name in names:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 raise
+
+
+def load_all_tables() -> None:
+    """Import every context's table module."""
+    import_present(CONTEXT_TABLE_MODULES)
 
 
 def ensure_schema(engine: Engine) -> None:
@@ -63,3 +71,10 @@ def ensure_schema(engine: Engine) -> None:
 
 def has_schema(engine: Engine) -> bool:
     return inspect(engine).has_table("claims")
+
+
+def reset_schema(engine: Engine) -> None:
+    """Drop and recreate every table (benchmarks build their book in an empty database)."""
+    load_all_tables()
+    metadata.drop_all(engine)
+    metadata.create_all(engine)

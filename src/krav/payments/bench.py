@@ -18,10 +18,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, insert
 
-from krav.db.engine import load_all_tables
-from krav.db.tables import claims, creditors, debtors, metadata, postings
+from krav.db.tables import claims, creditors, debtors, postings
 from krav.kernel.errors import UnableToProceed
 from krav.payments.formats.ocr_writer import OcrPayment, write_ocr
 from krav.payments.kid import KidScheme, kid_for_claim
@@ -30,16 +29,6 @@ from krav.payments.service import import_bank_file
 CHUNK = 20_000
 SCHEME = KidScheme(mod=10, length=10, prefix="")
 CREDITOR_ORGNR = "845085153"
-
-
-def reset_schema(engine: Engine) -> None:
-    """The benchmark needs an empty book: drop and recreate every table."""
-    load_all_tables()
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("SET client_min_messages TO WARNING"))
-    metadata.drop_all(engine)
-    metadata.create_all(engine)
 
 
 def _amounts(i: int) -> tuple[int, int]:

@@ -212,8 +212,8 @@ def bench_command(
 ) -> None:
     """Bygg N åpne krav med KID, skriv en OCR-fil som betaler dem, og ta tiden på importen."""
     from krav.cli.common import today
-    from krav.db.engine import make_engine
-    from krav.payments.bench import bench_payments, reset_schema
+    from krav.db.engine import make_engine, reset_schema
+    from krav.payments.bench import bench_payments
 
     if transactions <= 0:
         raise UnableToProceed("--transactions må være positivt")
