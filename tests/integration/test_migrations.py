@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from krav.db.engine import load_all_tables, make_engine
-from krav.db.migrate import alembic_config, head_revision, migrate
+from krav.db.migrate import BASELINE, alembic_config, head_revision, migrate
 from krav.db.tables import metadata
 
 
@@ -41,11 +41,24 @@ def test_a_new_database_is_created_and_stamped_and_a_second_call_changes_nothing
 
 
 def test_a_database_made_before_migrations_is_stamped_and_kept(db_url) -> None:  # type: ignore[no-untyped-def]
+    """Tables as the first release created them (revision 0001) but no ``alembic_version``."""
     engine = _fresh(db_url)
-    metadata.create_all(engine)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), BASELINE)
+        conn.execute(text("DROP TABLE alembic_version"))
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO settings (key, value) VALUES ('claim_sequence', '7')"))
     migrate(engine)
     with engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head_revision()
         assert conn.execute(text("SELECT value FROM settings")).scalar() == "7"
+
+
+def test_downgrading_to_the_baseline_and_back_gives_the_same_schema(db_url) -> None:  # type: ignore[no-untyped-def]
+    engine = _fresh(db_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "head")
+        command.downgrade(alembic_config(conn), BASELINE)
+        command.upgrade(alembic_config(conn), "head")
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []

@@ -74,7 +74,12 @@ def has_schema(engine: Engine) -> bool:
 
 
 def reset_schema(engine: Engine) -> None:
-    """Drop and recreate every table (benchmarks build their book in an empty database)."""
+    """Drop every table and create the newest schema, stamped (benchmarks start empty)."""
+    from krav.db.migrate import forget, migrate
+
     load_all_tables()
     metadata.drop_all(engine)
-    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    forget(engine)
+    migrate(engine)

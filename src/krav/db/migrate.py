@@ -58,6 +58,11 @@ def migrate(engine: Engine) -> str:
     return "current"
 
 
+def forget(engine: Engine) -> None:
+    """Let the next ``ensure_migrated`` check ``engine`` again (after its tables were dropped)."""
+    _ensured.discard(str(engine.url))
+
+
 def ensure_migrated(engine: Engine) -> None:
     """``migrate`` once per engine and process (commands call this on every start)."""
     key = str(engine.url)

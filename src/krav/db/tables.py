@@ -114,7 +114,8 @@ claims = Table(
     Column("version", Integer, nullable=False, default=0),
     UniqueConstraint("creditor_id", "invoice_number", name="uq_claims_creditor_invoice"),
 )
-Index("ix_claims_next_action", claims.c.next_action_on)
+# The nightly run's selection: status = 'open' AND next_action_on <= as_of, answered from the index.
+Index("ix_claims_due", claims.c.status, claims.c.next_action_on)
 
 postings = Table(
     "postings",
