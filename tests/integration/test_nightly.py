@@ -308,3 +308,14 @@ def test_a_claim_changed_by_someone_else_during_the_run_rolls_the_batch_back(
     assert [lt["kind"] for lt in letters_of(engine, "K-0000002")] == ["dispute_ack"]
     with engine.connect() as conn:
         assert check(conn) == []
+
+
+def test_a_run_day_without_a_known_interest_rate_stops_before_any_write(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The half-year rate is fixed by regulation; until it is in the data, nothing runs."""
+    from krav.kernel.errors import LawDataError
+
+    import_claims(engine, tmp_path, [claim_row(due=date(2026, 12, 1))])
+    before = table_counts(engine)
+    with pytest.raises(LawDataError, match="forsinkelsesrente"):
+        run_nightly(engine, as_of=date(2027, 1, 5))
+    assert table_counts(engine) == before

@@ -130,6 +130,9 @@ def run_nightly(engine: Engine, *, as_of: date, dry_run: bool = False,
     ``dry_run``, would be) done.
     """
     book = law_book()
+    # Every rate the run may charge must be known for the run day: a missing half-year rate
+    # stops the run here, before any batch is written, not halfway through.
+    book.value("interest/forsinkelsesrente", as_of)
     agency = agency or load_settings().agency
     summary = RunSummary(as_of=as_of, dry_run=dry_run)
     with engine.connect() as reader:
