@@ -21,7 +21,7 @@ def nightly(
     due: Annotated[int, typer.Option("--due", help="antall med steg som forfaller")] = 10_000,
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Build N open claims (M due) in an empty database and time one nightly run."""
+    """Bygg N åpne krav (M med forfalt steg) i en tom database og ta tiden på én nattkjøring."""
     if due > claims or claims <= 0 or due < 0:
         raise UnableToProceed("--due må være mellom 0 og --claims, og --claims positivt")
     with tempfile.TemporaryDirectory() as tmp:

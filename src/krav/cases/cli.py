@@ -28,7 +28,7 @@ def cases_command(
     stage: Annotated[str | None, typer.Option(help="f.eks. payment_demand")] = None,
     limit: Annotated[int | None, typer.Option(help="høyst så mange")] = None,
 ) -> None:
-    """List cases (ref, fakturanummer, status, fase)."""
+    """Vis sakene (saksnummer, fakturanummer, status, fase)."""
     engine = open_db(db)
     with engine.connect() as conn:
         rows = read.list_cases(conn, status=status, stage=stage, limit=limit)
@@ -48,7 +48,7 @@ def cases_command(
 @case_app.command("show")
 def show(ref: str, db: DbOption = None, as_json: JsonOption = False,
          as_of: Annotated[str | None, typer.Option("--as-of", help="ÅÅÅÅ-MM-DD")] = None) -> None:
-    """Show one case: letters, postings with their legal basis, balance and accrued interest."""
+    """Vis én sak: brev, posteringer med hjemmel, saldo og påløpt rente."""
     day = day_option(as_of, "--as-of")
     engine = open_db(db)
     with engine.connect() as conn:
@@ -86,7 +86,7 @@ OnOption = Annotated[str | None, typer.Option("--on", help="ÅÅÅÅ-MM-DD (stan
 
 @case_app.command("dispute")
 def dispute(ref: str, reason: ReasonOption, on: OnOption = None, db: DbOption = None) -> None:
-    """Register an objection (innsigelse): the case stops and waits for a person."""
+    """Registrer en innsigelse: saken stanses og venter på en saksbehandler."""
     engine = open_db(db)
     with engine.begin() as conn:
         service.dispute(conn, ref, on=day_option(on, "--on"), reason=reason)
@@ -95,7 +95,7 @@ def dispute(ref: str, reason: ReasonOption, on: OnOption = None, db: DbOption = 
 
 @case_app.command("resume")
 def resume(ref: str, on: OnOption = None, db: DbOption = None) -> None:
-    """Resume a disputed or paused case."""
+    """Gjenoppta en bestridt eller pauset sak."""
     engine = open_db(db)
     with engine.begin() as conn:
         service.resume(conn, ref, on=day_option(on, "--on"))
@@ -105,7 +105,7 @@ def resume(ref: str, on: OnOption = None, db: DbOption = None) -> None:
 @case_app.command("withdraw")
 def withdraw(ref: str, on: OnOption = None, db: DbOption = None,
              reason: Annotated[str, typer.Option("--reason")] = "") -> None:
-    """The creditor withdraws the claim; the case closes."""
+    """Oppdragsgiver trekker kravet; saken avsluttes."""
     engine = open_db(db)
     with engine.begin() as conn:
         service.withdraw(conn, ref, on=day_option(on, "--on"), reason=reason)
@@ -114,7 +114,7 @@ def withdraw(ref: str, on: OnOption = None, db: DbOption = None,
 
 @case_app.command("approve")
 def approve(ref: str, on: OnOption = None, db: DbOption = None) -> None:
-    """Approve transfer to collection for a case waiting for the creditor's approval."""
+    """Godkjenn oversendelse til inkasso for en sak som venter på oppdragsgivers godkjenning."""
     engine = open_db(db)
     with engine.begin() as conn:
         service.approve(conn, ref, on=day_option(on, "--on"))
@@ -123,7 +123,7 @@ def approve(ref: str, on: OnOption = None, db: DbOption = None) -> None:
 
 @case_app.command("pause")
 def pause(ref: str, reason: ReasonOption, on: OnOption = None, db: DbOption = None) -> None:
-    """Pause a case (deferral or hold)."""
+    """Sett en sak på pause (utsettelse eller stans)."""
     engine = open_db(db)
     with engine.begin() as conn:
         service.pause(conn, ref, on=day_option(on, "--on"), until=None, reason=reason)
@@ -136,7 +136,7 @@ app.add_typer(creditor_app, name="creditor")
 
 @creditor_app.command("list")
 def creditor_list(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """List creditors with their policies."""
+    """Vis oppdragsgiverne med policy."""
     from krav.cases.creditors import list_creditors
 
     engine = open_db(db)
@@ -157,7 +157,7 @@ def creditor_list(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @creditor_app.command("set-policy")
 def creditor_set_policy(orgnr: str, file: Path, db: DbOption = None, on: OnOption = None) -> None:
-    """Set a creditor's dunning policy from a JSON file; an illegal policy is refused."""
+    """Sett oppdragsgiverens purre- og inkassopolicy fra en JSON-fil; en ulovlig policy avvises."""
     from krav.cases.creditors import read_policy_file, set_policy
 
     engine = open_db(db)
@@ -169,7 +169,7 @@ def creditor_set_policy(orgnr: str, file: Path, db: DbOption = None, on: OnOptio
 
 @creditor_app.command("set-order")
 def creditor_set_order(orgnr: str, order: str, db: DbOption = None) -> None:
-    """Set the payment order, e.g. costs,interest,principal."""
+    """Sett dekningsrekkefølgen, f.eks. costs,interest,principal."""
     from krav.cases.creditors import set_allocation_order
 
     engine = open_db(db)

@@ -21,9 +21,9 @@ err_console = Console(stderr=True)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL (default: KRAV_DATABASE_URL or sqlite:///krav.db)"),
+    typer.Option("--db", help="Database-URL (standard: KRAV_DATABASE_URL eller sqlite:///krav.db)"),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Skriv ut JSON")]
 
 
 def open_db(url: str | None) -> Engine:

@@ -29,7 +29,7 @@ def demo(db: DbOption = None,
          claims: Annotated[int, typer.Option(help="antall krav i eksempelet")] = 1000,
          out: Annotated[Path, typer.Option(help="mappe for brevene")] = Path("out/letters"),
          ) -> None:
-    """Load a sample book of ~1 000 claims and run a year of nightly runs up to today."""
+    """Last inn ~1 000 eksempelkrav og kjør et års nattkjøringer fram til i dag."""
     engine = open_db(db)
     day = today()
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),

@@ -21,7 +21,7 @@ def run_command(
     as_of: Annotated[str | None, typer.Option("--as-of", help="kjøredag ÅÅÅÅ-MM-DD")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="vis planen, skriv ingenting")] = False,
 ) -> None:
-    """Advance every case with a step due on or before the run day (idempotent)."""
+    """Nattkjøringen: før hver sak med et forfalt steg videre (trygg å kjøre flere ganger)."""
     day = day_option(as_of, "--as-of")
     engine = open_db(db)
     if as_json:

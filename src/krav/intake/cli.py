@@ -11,7 +11,7 @@ from krav.intake.service import import_claims_file
 
 @import_app.command("claims")
 def import_claims(file: Path, db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Import claims from a CSV file: every row valid, or nothing is imported."""
+    """Importer krav fra en CSV-fil: alle rader gyldige, ellers importeres ingenting."""
     engine = open_db(db)
     result = import_claims_file(engine, file, as_of=today())
     if as_json:
