@@ -92,7 +92,9 @@ def allocate_payments(conn: Connection, items: Sequence[PaymentToAllocate], *, a
     if not items:
         return summary
     working = _load(conn, {i.claim_id for i in items})
-    late_costs = costs_charged_after(conn, [i for i in items if i.paid_on < as_of])
+    # Only a claim with costs still owed can have costs to take back for a timely payment.
+    late_costs = costs_charged_after(conn, [
+        i for i in items if i.paid_on < as_of and working[i.claim_id].row["costs_ore"] > 0])
     rest_notice_for: dict[int, int] = {}
     for item in sorted(items, key=lambda i: (i.claim_id, i.paid_on, i.payment_id)):
         claim = working[item.claim_id]
