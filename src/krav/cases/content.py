@@ -41,9 +41,13 @@ LINE_LABELS = {
     },
 }
 BASIS = {
-    "reminder_fee": "inkassoforskriften § 1-2 (1/20 av inkassosatsen)",
-    "collection_notice_fee": "inkassoloven § 9, inkassoforskriften § 1-2 (1/20 av inkassosatsen)",
-    "payment_demand_fee": "inkassoloven § 10, inkassoforskriften § 1-2 (3/20 av inkassosatsen)",
+    # The fraction of the inkassosats depends on the claim's due date (law data), so the basis
+    # names the rule, not a fraction that could be wrong for an older claim.
+    "reminder_fee": "inkassoforskriften § 1-2 (brøkdel av inkassosatsen)",
+    "collection_notice_fee": "inkassoloven § 9, inkassoforskriften § 1-2 "
+                             "(brøkdel av inkassosatsen)",
+    "payment_demand_fee": "inkassoloven § 10, inkassoforskriften § 1-2 "
+                          "(brøkdel av inkassosatsen)",
     "compensation": "forsinkelsesrenteloven § 3a (EUR 40 i NOK)",
     "salaer": "inkassoloven § 17, inkassoforskriften kapittel 2",
 }
