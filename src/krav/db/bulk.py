@@ -11,7 +11,7 @@ them: dates as ISO text on SQLite, JSON columns as JSON text.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Date, DateTime, Table
 
 from krav.kernel.errors import UnableToProceed
+
+IN_CHUNK = 20_000  # bound parameters per IN list (SQLite allows 32 766, PostgreSQL 65 535)
 
 
 def _mark(conn: Connection) -> str:
@@ -105,3 +107,49 @@ def update_versioned(conn: Connection, table: Table, columns: Sequence[str],
         raise UnableToProceed(
             f"{len(rows) - result.rowcount} rader i {table.name} ble endret av en annen prosess; "
             "partiet er rullet tilbake — kjør igjen")
+
+
+def insert_prepared(conn: Connection, table: str, columns: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` that already hold what the driver stores (ISO dates on SQLite, JSON as
+    text) into ``table``: ``COPY … FROM STDIN`` on PostgreSQL (several times faster than
+    ``executemany``), ``executemany`` on SQLite. ``table`` may be a temporary table."""
+    if not rows:
+        return
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.cursor()
+        try:
+            with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
+        return
+    sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join([_mark(conn)] * len(columns))})'
+    conn.exec_driver_sql(sql, rows if isinstance(rows, list) else list(rows))
+
+
+def next_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """Reserve ``count`` ids from a PostgreSQL table's own sequence (one query)."""
+    return [row[0] for row in conn.exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        (table.name, count))]
+
+
+def select_in(conn: Connection, sql: str, values: Sequence[Any],
+              chunk: int = IN_CHUNK) -> Iterator[tuple]:
+    """Run ``sql`` (with one ``IN ({})`` slot) for ``values`` in chunks; yield plain tuples.
+
+    Uses the transaction's own DBAPI cursor: the rows are the driver's tuples, not wrapped."""
+    if not values:
+        return
+    mark = _mark(conn)
+    cursor = conn.connection.cursor()
+    try:
+        for start in range(0, len(values), chunk):
+            part = tuple(values[start:start + chunk])
+            cursor.execute(sql.format(", ".join([mark] * len(part))), part)
+            yield from cursor.fetchall()
+    finally:
+        cursor.close()

@@ -29,6 +29,7 @@ from krav.ledger.backdated import (
     undo_costs_after_timely_payment,
 )
 from krav.ledger.model import COST_COMPONENTS
+from krav.ledger.setwise import SetwiseResult, allocate_setwise
 from krav.ledger.working import (
     PaymentToAllocate,
     WorkingClaim,
@@ -85,17 +86,37 @@ def _load(conn: Connection, claim_ids: set[int]) -> dict[int, WorkingClaim]:
 
 
 def allocate_payments(conn: Connection, items: Sequence[PaymentToAllocate], *, as_of: date,
-                      agency: Agency | None = None) -> AllocationSummary:
-    """Book ``items`` on their claims (see module docstring); one chunk, a few statements."""
+                      agency: Agency | None = None, setwise: bool = True) -> AllocationSummary:
+    """Book ``items`` on their claims (see module docstring); one chunk, a few statements.
+
+    The common case goes through ``ledger.setwise``; ``setwise=False`` sends every payment down
+    the general path (the tests compare the two)."""
     book = law_book()
     summary = AllocationSummary()
     if not items:
         return summary
+    lane = allocate_setwise(conn, items, book=book) if setwise else SetwiseResult(rest=list(items))
+    summary.payments, summary.closed = lane.payments, lane.closed
+    summary.allocated_ore, summary.overpaid_ore = lane.allocated_ore, lane.overpaid_ore
+    rest_notice_for: dict[int, int] = dict(lane.rest_notice_for)
+    stages = dict(lane.stages)
+    items = lane.rest
+    if items:
+        _allocate_general(conn, items, as_of, book, summary, rest_notice_for, stages)
+    summary.part_paid = len(rest_notice_for)
+    summary.rest_notices = _queue_rest_notices(conn, rest_notice_for, stages, as_of,
+                                               agency or load_settings().agency, book)
+    return summary
+
+
+def _allocate_general(conn: Connection, items: Sequence[PaymentToAllocate], as_of: date,
+                      book: Any, summary: AllocationSummary, rest_notice_for: dict[int, int],
+                      stages: dict[int, str]) -> None:
+    """Every payment the set-wise lane left: a working copy per claim, in payment-date order."""
     working = _load(conn, {i.claim_id for i in items})
     # Only a claim with costs still owed can have costs to take back for a timely payment.
     late_costs = costs_charged_after(conn, [
         i for i in items if i.paid_on < as_of and working[i.claim_id].row["costs_ore"] > 0])
-    rest_notice_for: dict[int, int] = {}
     for item in sorted(items, key=lambda i: (i.claim_id, i.paid_on, i.payment_id)):
         claim = working[item.claim_id]
         rewound = rewind_interest(claim, item, book)
@@ -113,13 +134,11 @@ def allocate_payments(conn: Connection, items: Sequence[PaymentToAllocate], *, a
             summary.closed += 1
         elif claim.row["status"] == "open":  # no payment request while disputed or paused
             rest_notice_for[item.claim_id] = item.payment_id
-    summary.part_paid = len(rest_notice_for)
-    summary.overpaid_ore = sum(-to_ore(c.balances.get("overpaid", ZERO)) for c in working.values()
-                               if any(p["component"] == "overpaid" for p in c.postings))
+            stages[item.claim_id] = claim.row["stage"]
+    summary.overpaid_ore += sum(-to_ore(c.balances.get("overpaid", ZERO))
+                                for c in working.values()
+                                if any(p["component"] == "overpaid" for p in c.postings))
     _write(conn, working, as_of)
-    summary.rest_notices = _queue_rest_notices(conn, rest_notice_for, working, as_of,
-                                               agency or load_settings().agency, book)
-    return summary
 
 
 def _allocate_one(claim: WorkingClaim, item: PaymentToAllocate, book: Any) -> None:
@@ -170,7 +189,7 @@ def _write(conn: Connection, working: dict[int, WorkingClaim], as_of: date) -> N
         for c in changed if c.row["close_reason"] == "paid" and c.row["closed_on"]])
 
 
-def _queue_rest_notices(conn: Connection, rest: dict[int, int], working: dict[int, WorkingClaim],
+def _queue_rest_notices(conn: Connection, rest: dict[int, int], stages: dict[int, str],
                         as_of: date, agency: Agency, book: Any) -> int:
     """A part payment queues a rest-amount notice (one per payment)."""
     if not rest:
@@ -184,7 +203,7 @@ def _queue_rest_notices(conn: Connection, rest: dict[int, int], working: dict[in
     deadline = as_of + timedelta(days=int(book.value("rules/min_deadline_days", as_of)))
     letter_rows = []
     for cid in ids:
-        sender = "agency" if working[cid].row["stage"] in COLLECTION_STAGES else "creditor"
+        sender = "agency" if stages[cid] in COLLECTION_STAGES else "creditor"
         content = build_content(kind="rest_notice", sender=sender, sent_on=as_of,
                                 deadline=deadline, claim=rows[cid], balances=balances[cid],
                                 agency=agency, book=book)

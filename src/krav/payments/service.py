@@ -26,7 +26,7 @@ from krav.db.tables import import_files, payments
 from krav.kernel.errors import UnableToProceed
 from krav.kernel.money import from_ore
 from krav.ledger.service import PaymentToAllocate, allocate_payments
-from krav.payments.bulk import insert_rows, next_ids, select_in
+from krav.db.bulk import insert_prepared, next_ids, select_in
 from krav.payments.formats.sniff import parse_bank_file
 from krav.payments.matching import Match, chunks, match_transactions
 from krav.payments.model import BankTransaction
@@ -182,12 +182,12 @@ def _insert_payments(conn: Connection, txs: Sequence[BankTransaction], matches: 
             for t, m in zip(txs, matches, strict=True)]
     if conn.dialect.name == "postgresql":
         ids = next_ids(conn, payments, len(rows))
-        insert_rows(conn, payments, ("id", *PAYMENT_COLUMNS),
-                    [(pid, *row) for pid, row in zip(ids, rows, strict=True)], convert=False)
+        insert_prepared(conn, payments.name, ("id", *PAYMENT_COLUMNS),
+                        [(pid, *row) for pid, row in zip(ids, rows, strict=True)])
         return ids
     last = "SELECT coalesce(max(id), 0) FROM payments"
     before = conn.exec_driver_sql(last).scalar_one()
-    insert_rows(conn, payments, PAYMENT_COLUMNS, rows, convert=False)
+    insert_prepared(conn, payments.name, PAYMENT_COLUMNS, rows)
     if conn.exec_driver_sql(last).scalar_one() == before + len(rows):
         return list(range(before + 1, before + 1 + len(rows)))
     found = dict(select_in(conn, "SELECT external_id, id FROM payments WHERE external_id IN ({})",
