@@ -134,9 +134,9 @@ postings = Table(
     Column("payment_id", ForeignKey("payments.id"), nullable=True),
     Column("reverses_id", Id, nullable=True),
     Column("key", String(80), nullable=False),  # idempotency key, unique per claim
+    # also the index for every lookup by claim (its leading column)
     UniqueConstraint("claim_id", "key", name="uq_postings_claim_key"),
 )
-Index("ix_postings_claim", postings.c.claim_id)
 
 letters = Table(
     "letters",

@@ -37,14 +37,15 @@ from krav.ledger.working import PaymentToAllocate
 STAGE = "ledger_allocation_stage"
 ORDERS = "ledger_allocation_orders"
 _STAGE_COLUMNS = ("seq", "payment_id", "claim_id", "paid_on", "version", "interest_ore",
-                  "interest_inputs", "paid_interest", "paid_principal", "overpaid", "first",
+                  "interest_inputs", "first", "paid_first", "second", "paid_second", "overpaid",
                   "order_id", "principal_after", "interest_after", "closes")
 _DDL = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (seq INTEGER NOT NULL, "
     "payment_id BIGINT NOT NULL, claim_id BIGINT NOT NULL, paid_on DATE NOT NULL, "
     "version INTEGER NOT NULL, interest_ore BIGINT NOT NULL, interest_inputs TEXT, "
-    "paid_interest BIGINT NOT NULL, paid_principal BIGINT NOT NULL, overpaid BIGINT NOT NULL, "
-    "first VARCHAR(10) NOT NULL, order_id INTEGER NOT NULL, principal_after BIGINT NOT NULL, "
+    "first VARCHAR(10) NOT NULL, paid_first BIGINT NOT NULL, second VARCHAR(10) NOT NULL, "
+    "paid_second BIGINT NOT NULL, overpaid BIGINT NOT NULL, "
+    "order_id INTEGER NOT NULL, principal_after BIGINT NOT NULL, "
     "interest_after BIGINT NOT NULL, closes INTEGER NOT NULL)",
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {ORDERS} (id INTEGER NOT NULL, "
     "reference VARCHAR(200) NOT NULL, inputs TEXT NOT NULL)",
@@ -113,10 +114,11 @@ def allocate_setwise(conn: Connection, items: Sequence[PaymentToAllocate], *, bo
                                 "from": (through + timedelta(days=1)).isoformat(),
                                 "through": item.paid_on.isoformat(), "days": str(accrued.days)})
         owed = {"interest": interest + new_interest, "principal": principal}
-        first = "interest" if order.index("interest") < order.index("principal") else "principal"
+        first, second = ("interest", "principal") \
+            if order.index("interest") < order.index("principal") else ("principal", "interest")
         paid = {"interest": 0, "principal": 0}
         left = amount
-        for component in (first, "principal" if first == "interest" else "interest"):
+        for component in (first, second):
             if left <= 0:
                 break
             if owed[component] <= 0:
@@ -131,7 +133,7 @@ def allocate_setwise(conn: Connection, items: Sequence[PaymentToAllocate], *, bo
         staged.append((
             len(staged), item.payment_id, item.claim_id,
             item.paid_on.isoformat() if sqlite else item.paid_on, version, new_interest, inputs,
-            paid["interest"], paid["principal"], left, first, order_id, principal_after,
+            first, paid[first], second, paid[second], left, order_id, principal_after,
             interest_after, int(closes)))
         result.payments += 1
         result.allocated_ore += amount
@@ -161,32 +163,32 @@ def _write(conn: Connection, staged: list[tuple], orders: dict[tuple[str, str], 
     columns = ('claim_id, "on", kind, component, amount_ore, rule, reference, inputs, '
                'payment_id, "key"')
     payment_part = (
-        "SELECT s.seq, {n} AS n, s.claim_id, s.paid_on AS \"on\", 'payment' AS kind, "
-        "'{component}' AS component, -s.paid_{component} AS amount_ore, "
-        "'dekningsrekkefolge' AS rule, o.reference, o.inputs, s.payment_id, "
-        "'payment:' || s.payment_id || ':{component}' AS \"key\" "
-        f"FROM {STAGE} s JOIN {ORDERS} o ON o.id = s.order_id WHERE s.paid_{{component}} > 0")
+        "SELECT s.claim_id, s.paid_on AS \"on\", 'payment' AS kind, s.{n} AS component, "
+        "-s.paid_{n} AS amount_ore, 'dekningsrekkefolge' AS rule, o.reference, o.inputs, "
+        "s.payment_id, 'payment:' || s.payment_id || ':' || s.{n} AS \"key\" "
+        f"FROM {STAGE} s JOIN {ORDERS} o ON o.id = s.order_id WHERE s.paid_{{n}} > 0")
     parts = [
-        "SELECT s.seq, 0 AS n, s.claim_id, s.paid_on AS \"on\", 'interest' AS kind, "
-        "'interest' AS component, s.interest_ore AS amount_ore, "
-        "'FRL-3-forsinkelsesrente' AS rule, 'forsinkelsesrenteloven § 3 første ledd' AS "
-        "reference, s.interest_inputs AS inputs, CAST(NULL AS BIGINT) AS payment_id, "
-        f"'interest:payment:' || s.payment_id AS \"key\" FROM {STAGE} s "
-        "WHERE s.interest_ore > 0",
-        payment_part.format(n="CASE WHEN s.first = 'interest' THEN 1 ELSE 2 END",
-                            component="interest"),
-        payment_part.format(n="CASE WHEN s.first = 'principal' THEN 1 ELSE 2 END",
-                            component="principal"),
-        "SELECT s.seq, 3 AS n, s.claim_id, s.paid_on AS \"on\", 'payment' AS kind, "
-        "'overpaid' AS component, -s.overpaid AS amount_ore, 'overpaid' AS rule, "
+        "SELECT s.claim_id, s.paid_on AS \"on\", 'interest' AS kind, 'interest' AS component, "
+        "s.interest_ore AS amount_ore, 'FRL-3-forsinkelsesrente' AS rule, "
+        "'forsinkelsesrenteloven § 3 første ledd' AS reference, s.interest_inputs AS inputs, "
+        "CAST(NULL AS BIGINT) AS payment_id, 'interest:payment:' || s.payment_id AS \"key\" "
+        f"FROM {STAGE} s WHERE s.interest_ore > 0",
+        payment_part.format(n="first"),
+        payment_part.format(n="second"),
+        "SELECT s.claim_id, s.paid_on AS \"on\", 'payment' AS kind, 'overpaid' AS component, "
+        "-s.overpaid AS amount_ore, 'overpaid' AS rule, "
         "'overskytende beløp skyldes tilbake til skyldner' AS reference, '{}' AS inputs, "
         "s.payment_id, 'payment:' || s.payment_id || ':overpaid' AS \"key\" "
         f"FROM {STAGE} s WHERE s.overpaid > 0",
     ]
-    conn.exec_driver_sql(
-        f"INSERT INTO postings ({columns}) SELECT claim_id, \"on\", kind, component, amount_ore, "
-        f"rule, reference, {json.format('inputs')}, payment_id, \"key\" FROM ("
-        + " UNION ALL ".join(parts) + ") x ORDER BY seq, n")
+    # One statement per position within a payment (crystallised interest, the first component,
+    # the second, the overpaid rest): each claim's postings keep the general path's id order
+    # without a sort.
+    for part in parts:
+        conn.exec_driver_sql(
+            f"INSERT INTO postings ({columns}) SELECT claim_id, \"on\", kind, component, "
+            f"amount_ore, rule, reference, {json.format('inputs')}, payment_id, \"key\" "
+            f"FROM ({part}) x")
     updated = conn.exec_driver_sql(
         "UPDATE claims SET principal_ore = s.principal_after, interest_ore = s.interest_after, "
         "interest_through = s.paid_on, "
