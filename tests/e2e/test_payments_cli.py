@@ -120,5 +120,7 @@ def test_bench_payments_json(tmp_path) -> None:
     assert set(data) == {"transactions", "seconds", "transactions_per_second",
                          "netsgiro_parse_seconds", "netsgiro_transactions_per_second", "ratio"}
     assert data["transactions"] == 300 and data["seconds"] > 0
-    assert data["transactions_per_second"] == pytest.approx(300 / data["seconds"], rel=0.01)
+    # seconds are rounded to the millisecond: allow for that on a fast run
+    assert data["transactions_per_second"] == pytest.approx(
+        300 / data["seconds"], rel=0.01 + 0.0005 / data["seconds"])
     assert data["netsgiro_parse_seconds"] > 0 and data["ratio"] > 0

@@ -17,8 +17,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 from tests.conftest import _truncate_pg
-from tests.factories import FJORDNETT, NORDLYS, OLA, add_creditor, add_payment, claim_row, \
-    import_claims
+from tests.factories import (
+    FJORDNETT,
+    NORDLYS,
+    OLA,
+    add_creditor,
+    add_payment,
+    claim_row,
+    import_claims,
+)
 
 from krav.cases import service as cases
 from krav.db.engine import ensure_schema, make_engine

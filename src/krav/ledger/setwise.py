@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from krav.db.bulk import _json, insert_prepared, select_in
+from krav.db.bulk import insert_prepared, json_text, select_in
 from krav.kernel.errors import NotFound, UnableToProceed
 from krav.kernel.money import from_ore, to_ore
 from krav.law import rules
@@ -91,49 +91,44 @@ def allocate_setwise(conn: Connection, items: Sequence[PaymentToAllocate], *, bo
         raise NotFound(f"ukjent krav-id {sorted(missing)[0]}")
     sqlite = conn.dialect.name == "sqlite"
     days: dict[Any, date] = {}
-    orders: dict[tuple[str, str], int] = {}
+    orders: dict[tuple[str, str], int] = {}  # (order, designation) -> id in the orders table
+    splits: dict[tuple[str, str | None], tuple[str, str, int]] = {}
     staged: list[tuple] = []
     for item in sorted(items, key=lambda i: i.payment_id):
-        claim = claims[item.claim_id]
-        _, status, stage, principal, interest, costs, through_raw, version, order_text = claim
+        _, status, stage, principal, interest, costs, through_raw, version, order_text = \
+            claims[item.claim_id]
         amount = to_ore(item.amount)
         through = _day(through_raw, days)
         if status == "closed" or costs or per_claim[item.claim_id] > 1 or amount <= 0 \
                 or item.paid_on < through:
             result.rest.append(item)
             continue
-        order = effective_order(parse_order(order_text or "costs,interest,principal"),
-                                item.designation)
-        new_interest, inputs = 0, None
+        split = splits.get((order_text, item.designation))
+        if split is None:
+            order = effective_order(parse_order(order_text or "costs,interest,principal"),
+                                    item.designation)
+            pair = ("interest", "principal") if order.index("interest") < \
+                order.index("principal") else ("principal", "interest")
+            order_id = orders.setdefault((",".join(order), item.designation or ""),
+                                         len(orders) + 1)
+            split = splits[(order_text, item.designation)] = (*pair, order_id)
+        first, second, order_id = split
+        new_interest, inputs = 0, ""  # not None: sqlite3 binds None slowly
         if item.paid_on > through and principal > 0:
-            accrued = rules.interest(book, principal=from_ore(principal), start=through,
-                                     end=item.paid_on)
-            if accrued.amount > 0:
-                new_interest = to_ore(accrued.amount)
-                inputs = _json({"principal": str(from_ore(principal)),
-                                "from": (through + timedelta(days=1)).isoformat(),
-                                "through": item.paid_on.isoformat(), "days": str(accrued.days)})
+            new_interest, inputs = _interest(book, principal, through, item.paid_on)
         owed = {"interest": interest + new_interest, "principal": principal}
-        first, second = ("interest", "principal") \
-            if order.index("interest") < order.index("principal") else ("principal", "interest")
-        paid = {"interest": 0, "principal": 0}
-        left = amount
-        for component in (first, second):
-            if left <= 0:
-                break
-            if owed[component] <= 0:
-                continue
-            paid[component] = min(owed[component], left)
-            left -= paid[component]
+        paid_first = min(owed[first], amount) if owed[first] > 0 else 0
+        left = amount - paid_first
+        paid_second = min(owed[second], left) if owed[second] > 0 else 0
+        left -= paid_second
+        paid = {first: paid_first, second: paid_second}
         principal_after = principal - paid["principal"]
         interest_after = owed["interest"] - paid["interest"]
         closes = principal_after + interest_after <= 0
-        order_key = (",".join(order), item.designation or "")
-        order_id = orders.setdefault(order_key, len(orders) + 1)
         staged.append((
             len(staged), item.payment_id, item.claim_id,
             item.paid_on.isoformat() if sqlite else item.paid_on, version, new_interest, inputs,
-            first, paid[first], second, paid[second], left, order_id, principal_after,
+            first, paid_first, second, paid_second, left, order_id, principal_after,
             interest_after, int(closes)))
         result.payments += 1
         result.allocated_ore += amount
@@ -148,6 +143,17 @@ def allocate_setwise(conn: Connection, items: Sequence[PaymentToAllocate], *, bo
     return result
 
 
+def _interest(book: Any, principal: int, through: date, until: date) -> tuple[int, str]:
+    """Interest on ``principal`` øre for the days after ``through`` up to ``until`` (FRL § 3),
+    and the inputs its posting records — as ``working.crystallise`` posts it."""
+    accrued = rules.interest(book, principal=from_ore(principal), start=through, end=until)
+    if accrued.amount <= 0:
+        return 0, ""
+    return to_ore(accrued.amount), json_text({
+        "principal": str(from_ore(principal)), "from": (through + timedelta(days=1)).isoformat(),
+        "through": until.isoformat(), "days": str(accrued.days)}) or ""
+
+
 def _write(conn: Connection, staged: list[tuple], orders: dict[tuple[str, str], int]) -> None:
     """Stage the figures, then postings, claims and events in three statements."""
     for ddl in _DDL:
@@ -156,9 +162,11 @@ def _write(conn: Connection, staged: list[tuple], orders: dict[tuple[str, str], 
     conn.exec_driver_sql(f"DELETE FROM {ORDERS}")
     insert_prepared(conn, ORDERS, ("id", "reference", "inputs"), [
         (order_id, "dekningsrekkefølge: " + " → ".join(order.split(",")),
-         _json({"order": order, "designation": designation}))
+         json_text({"order": order, "designation": designation}))
         for (order, designation), order_id in orders.items()])
     insert_prepared(conn, STAGE, _STAGE_COLUMNS, staged)
+    if conn.dialect.name == "postgresql":  # a temporary table has no statistics until asked
+        conn.exec_driver_sql(f"ANALYZE {STAGE}")
     json = "CAST({} AS JSON)" if conn.dialect.name == "postgresql" else "{}"
     columns = ('claim_id, "on", kind, component, amount_ore, rule, reference, inputs, '
                'payment_id, "key"')
@@ -206,5 +214,5 @@ def _write(conn: Connection, staged: list[tuple], orders: dict[tuple[str, str], 
     conn.exec_driver_sql(
         'INSERT INTO events (claim_id, "on", kind, detail, actor) '
         f"SELECT claim_id, paid_on, 'closed', {json.format(mark)}, 'payments' "
-        f"FROM {STAGE} WHERE closes = 1 ORDER BY seq", (_json({"reason": "paid"}),))
+        f"FROM {STAGE} WHERE closes = 1 ORDER BY seq", (json_text({"reason": "paid"}),))
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, tuple_
 
-from krav.db.tables import claims, creditors
 from krav.db.bulk import select_in
+from krav.db.tables import claims, creditors
 from krav.payments.model import BankTransaction
 
 CHUNK = 5000

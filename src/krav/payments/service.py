@@ -22,11 +22,11 @@ from datetime import date, datetime
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from krav.db.bulk import insert_columns, next_ids, select_in
 from krav.db.tables import import_files, payments
 from krav.kernel.errors import UnableToProceed
 from krav.kernel.money import from_ore
 from krav.ledger.service import PaymentToAllocate, allocate_payments
-from krav.db.bulk import insert_prepared, next_ids, select_in
 from krav.payments.formats.sniff import parse_bank_file
 from krav.payments.matching import Match, chunks, match_transactions
 from krav.payments.model import BankTransaction
@@ -156,14 +156,10 @@ def _fresh(conn: Connection, chunk: Sequence[BankTransaction], seen: set[str]
     return fresh
 
 
-PAYMENT_COLUMNS = ("source", "file_id", "external_id", "paid_on", "booked_on", "amount_ore",
-                   "kid", "invoice_number", "creditor_orgnr", "payer_name", "payer_account",
-                   "text", "claim_id", "status", "designation")
-
-
 def _insert_payments(conn: Connection, txs: Sequence[BankTransaction], matches: Sequence[Match],
                      source: str, file_id: int | None) -> list[int]:
-    """Insert the payments (one driver-level executemany); their ids in the order of ``txs``.
+    """Insert the payments (one driver-level bulk insert, built column by column); their ids in
+    the order of ``txs``.
 
     PostgreSQL: the ids are reserved from the table's sequence first and written with the rows.
     SQLite: the transaction already holds the write lock (the ``import_files`` row), and a rowid
@@ -172,24 +168,27 @@ def _insert_payments(conn: Connection, txs: Sequence[BankTransaction], matches: 
     exactly that much; otherwise they are read back by identity).
     """
     day = date.isoformat if conn.dialect.name == "sqlite" else (lambda d: d)
-    rows = [(source, file_id, t.external_id, day(t.paid_on),
-             day(t.booked_on) if t.booked_on else None, t.amount_ore,
-             t.kid[:25] or None, t.invoice_number or None, t.creditor_orgnr or None,
-             t.payer_name or None, t.payer_account or None, t.text or None,
-             None if t.reversal else m.claim_id,
-             "reversal" if t.reversal else ("matched" if m.claim_id else "unmatched"),
-             t.designation or None)
-            for t, m in zip(txs, matches, strict=True)]
+    claim_ids = [None if t.reversal else m.claim_id for t, m in zip(txs, matches, strict=True)]
+    columns: dict[str, list] = {
+        "source": [source] * len(txs), "file_id": [file_id] * len(txs),
+        "external_id": [t.external_id for t in txs], "paid_on": [day(t.paid_on) for t in txs],
+        "booked_on": [day(t.booked_on) if t.booked_on else None for t in txs],
+        "amount_ore": [t.amount_ore for t in txs], "kid": [t.kid[:25] or None for t in txs],
+        **{name: [getattr(t, name) or None for t in txs] for name in (
+            "invoice_number", "creditor_orgnr", "payer_name", "payer_account", "text")},
+        "claim_id": claim_ids,
+        "status": ["reversal" if t.reversal else ("matched" if cid else "unmatched")
+                   for t, cid in zip(txs, claim_ids, strict=True)],
+        "designation": [t.designation or None for t in txs]}
     if conn.dialect.name == "postgresql":
-        ids = next_ids(conn, payments, len(rows))
-        insert_prepared(conn, payments.name, ("id", *PAYMENT_COLUMNS),
-                        [(pid, *row) for pid, row in zip(ids, rows, strict=True)])
+        ids = next_ids(conn, payments, len(txs))
+        insert_columns(conn, payments.name, {"id": ids, **columns})
         return ids
     last = "SELECT coalesce(max(id), 0) FROM payments"
     before = conn.exec_driver_sql(last).scalar_one()
-    insert_prepared(conn, payments.name, PAYMENT_COLUMNS, rows)
-    if conn.exec_driver_sql(last).scalar_one() == before + len(rows):
-        return list(range(before + 1, before + 1 + len(rows)))
+    insert_columns(conn, payments.name, columns)
+    if conn.exec_driver_sql(last).scalar_one() == before + len(txs):
+        return list(range(before + 1, before + 1 + len(txs)))
     found = dict(select_in(conn, "SELECT external_id, id FROM payments WHERE external_id IN ({})",
                            [t.external_id for t in txs]))
     return [found[t.external_id] for t in txs]
