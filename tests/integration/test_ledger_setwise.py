@@ -25,6 +25,7 @@ from tests.factories import (
     add_payment,
     claim_row,
     import_claims,
+    run_days,
 )
 
 from krav.cases import service as cases
@@ -36,6 +37,7 @@ from krav.ledger.service import PaymentToAllocate, allocate_payments
 
 D = Decimal
 DUE = date(2026, 1, 5)
+REMINDED = date(2026, 1, 19)
 PAID = date(2026, 1, 25)
 
 # (creditor, invoice, principal, payments as (amount, paid_on, designation))
@@ -56,7 +58,8 @@ BOOK: list[tuple[Any, str, str, list[tuple[str, date, str | None]]]] = [
 ]
 
 
-def _book_and_pay(engine: Engine, tmp_path: Path, *, setwise: bool) -> dict[str, Any]:
+def _book_and_pay(engine: Engine, tmp_path: Path, *, setwise: bool, reminded: bool
+                  ) -> dict[str, Any]:
     add_creditor(engine, NORDLYS)
     add_creditor(engine, FJORDNETT, allocation_order="principal,interest,costs")
     import_claims(engine, tmp_path, [
@@ -65,6 +68,8 @@ def _book_and_pay(engine: Engine, tmp_path: Path, *, setwise: bool) -> dict[str,
                      if creditor is FJORDNETT else {}))
         for creditor, invoice, amount, _ in BOOK])
     refs = {invoice: f"K-{i + 1:07d}" for i, (_, invoice, _, _) in enumerate(BOOK)}
+    if reminded:  # every claim gets its reminder: a fee, and interest crystallised to that day
+        run_days(engine, REMINDED, REMINDED)
     with engine.begin() as conn:
         cases.pause(conn, refs["2008"], on=date(2026, 1, 20), until=None, reason="Utsettelse")
         cases.dispute(conn, refs["2009"], on=date(2026, 1, 20), reason="Uenig")
@@ -101,7 +106,8 @@ def _fresh(db_url: str, tmp_path: Path, name: str) -> Engine:
     return make_engine(db_url)
 
 
-def test_setwise_lane_books_what_the_general_path_books(db_url, tmp_path, monkeypatch
+@pytest.mark.parametrize("reminded", [False, True], ids=["no-costs", "reminded"])
+def test_setwise_lane_books_what_the_general_path_books(db_url, tmp_path, monkeypatch, reminded
                                                         ) -> None:  # type: ignore[no-untyped-def]
     lanes: list[tuple[int, int]] = []
     original = ledger.allocate_setwise
@@ -112,12 +118,17 @@ def test_setwise_lane_books_what_the_general_path_books(db_url, tmp_path, monkey
         return result
 
     monkeypatch.setattr(ledger, "allocate_setwise", spy)
-    setwise = _book_and_pay(_fresh(db_url, tmp_path, "a.db"), tmp_path, setwise=True)
-    general = _book_and_pay(_fresh(db_url, tmp_path, "b.db"), tmp_path, setwise=False)
-    # the lane took every single payment on an open, paused or disputed claim without costs;
-    # the claim with two payments and the payment dated before interest runs (its claim's
-    # interest_through is the due date) went down the general path
-    assert lanes == [(11, 3)]
+    setwise = _book_and_pay(_fresh(db_url, tmp_path, "a.db"), tmp_path, setwise=True,
+                            reminded=reminded)
+    general = _book_and_pay(_fresh(db_url, tmp_path, "b.db"), tmp_path, setwise=False,
+                            reminded=reminded)
+    # The lane took every single payment on a claim that is not closed, dated on or after its
+    # interest date. The general path took the claim with two payments, the payment before the
+    # due date (interest_through is the due date) and, once reminded, the payment on the due
+    # date (interest was crystallised to the reminder day since).
+    assert lanes == ([(10, 4)] if reminded else [(11, 3)])
+    if reminded:
+        assert any(p[2] == "payment" and p[3] == "reminder_fee" for p in setwise["postings"])
     for part in ("summary", "postings", "claims", "events", "letters"):
         assert setwise[part] == general[part], part
     assert setwise["summary"]["closed"] > 0 and setwise["summary"]["rest_notices"] > 0

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 from krav.kernel.errors import InvalidInput
 from krav.ledger.model import DEFAULT_ORDER, GROUPS
@@ -19,17 +20,21 @@ from krav.ledger.model import DEFAULT_ORDER, GROUPS
 ZERO = Decimal("0.00")
 
 
+# Kroner (Decimal) or whole øre (int): the split is the same either way.
+Amount = TypeVar("Amount", Decimal, int)
+
+
 @dataclass(frozen=True)
-class Allocation:
+class Allocation(Generic[Amount]):
     """How one payment was split: ``parts`` per component (positive amounts), and the rest."""
 
-    parts: dict[str, Decimal]
-    overpaid: Decimal
+    parts: dict[str, Amount]
+    overpaid: Amount
     order: tuple[str, ...]
 
     @property
-    def covered(self) -> Decimal:
-        return sum(self.parts.values(), ZERO)
+    def covered(self) -> Amount:
+        return sum(self.parts.values(), self.overpaid * 0)
 
 
 @lru_cache(maxsize=256)
@@ -51,8 +56,9 @@ def effective_order(order: Sequence[str], designation: str | None) -> tuple[str,
     return (designation, *(g for g in order if g != designation))
 
 
-def allocate(amount: Decimal, balances: Mapping[str, Decimal], *,
-             order: Sequence[str] = DEFAULT_ORDER, designation: str | None = None) -> Allocation:
+def allocate(amount: Amount, balances: Mapping[str, Amount], *,
+             order: Sequence[str] = DEFAULT_ORDER, designation: str | None = None
+             ) -> Allocation[Amount]:
     """Split ``amount`` over the positive ``balances`` in ``order``; what is left is overpaid.
 
     Invariant (tested with hypothesis): ``covered + overpaid == amount`` — no øre is created
@@ -61,14 +67,14 @@ def allocate(amount: Decimal, balances: Mapping[str, Decimal], *,
     if amount < 0:
         raise ValueError("allocate takes a non-negative amount; reversals undo postings")
     remaining = amount
-    parts: dict[str, Decimal] = {}
+    parts: dict[str, Amount] = {}
     final_order = effective_order(order, designation)
     for group in final_order:
         for component in GROUPS[group]:
-            owed = balances.get(component, ZERO)
+            owed = balances.get(component)
             if remaining <= 0:
                 break
-            if owed <= 0:
+            if owed is None or owed <= 0:
                 continue
             take = min(owed, remaining)
             parts[component] = take

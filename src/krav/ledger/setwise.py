@@ -1,21 +1,24 @@
 """The common case of a bank import, allocated set-wise.
 
-Most payments in a bank file are one payment on a claim that is not closed, owes no costs, and
-is dated on or after the day its interest was last crystallised: "the debtor paid the letter".
-For those nothing depends on other postings, so the whole chunk is booked with a handful of
-statements instead of a working copy per claim:
+Most payments in a bank file are one payment on a claim that is not closed, dated on or after
+the day its interest was last crystallised and its last cost was charged: "the debtor paid the
+letter". For those nothing depends on the order of other postings, so the whole chunk is booked
+with a handful of statements instead of a working copy per claim:
 
-1. one query reads the claims (driver tuples);
-2. per payment, in plain integers: interest crystallised to the payment date (FRL § 3, through
-   ``rules.interest`` like every other interest in krav), the split over interest and principal
-   in the creditor's order or the debtor's designation (law-no.md § 5, ``allocation``), what is
-   left over owed back to the debtor, and whether the claim is paid;
-3. one bulk insert stages those figures in a temporary table, and three statements turn them
-   into postings, claim rows (version-checked) and close events.
+1. two queries read the claims (driver tuples) and, for those that owe costs, the balance of
+   each cost component and the day the last cost was charged;
+2. per payment, in integer øre: interest crystallised to the payment date (FRL § 3, through
+   ``rules.interest`` like every other interest in krav), the split over what is owed in the
+   creditor's order or the debtor's designation (law-no.md § 5, ``allocation.allocate`` itself),
+   what is left over owed back to the debtor, and whether the claim is paid;
+3. one bulk insert stages the postings and one the claims' new balances in temporary tables,
+   and a few statements turn them into postings, claim rows (version-checked) and close events.
 
-The postings are exactly those ``ledger.service`` writes for the same payment (same rule, legal
-reference, inputs and idempotency key; tested side by side); every other payment (a closed claim,
-costs owed, a bank file that came late, several payments on one claim) takes that general path.
+The postings are exactly those ``ledger.service`` writes for the same payment, in the same order
+(same rule, legal reference, inputs and idempotency key; tested side by side). Every other payment
+takes that general path: a closed claim, a payment dated before interest was last crystallised or
+before a cost was charged (a bank file that came late: ``ledger.backdated``), several payments on
+one claim in a chunk.
 """
 
 from __future__ import annotations
@@ -31,28 +34,38 @@ from krav.db.bulk import insert_prepared, json_text, select_in
 from krav.kernel.errors import NotFound, UnableToProceed
 from krav.kernel.money import from_ore, to_ore
 from krav.law import rules
-from krav.ledger.allocation import effective_order, parse_order
+from krav.ledger.allocation import allocate, effective_order, parse_order
+from krav.ledger.model import COST_COMPONENTS
 from krav.ledger.working import PaymentToAllocate
 
-STAGE = "ledger_allocation_stage"
+POSTINGS = "ledger_allocation_postings"
+CLAIMS = "ledger_allocation_claims"
 ORDERS = "ledger_allocation_orders"
-_STAGE_COLUMNS = ("seq", "payment_id", "claim_id", "paid_on", "version", "interest_ore",
-                  "interest_inputs", "first", "paid_first", "second", "paid_second", "overpaid",
-                  "order_id", "principal_after", "interest_after", "closes")
+# Staged posting types: the interest crystallised to the payment date, a part of the payment on
+# one component, the overpaid rest. Within a payment they come in this order.
+INTEREST, PART, OVERPAID = 0, 1, 2
+_POSTING_COLUMNS = ("seq", "type", "claim_id", "paid_on", "component", "amount_ore",
+                    "payment_id", "order_id", "inputs")
+_CLAIM_COLUMNS = ("claim_id", "version", "paid_on", "principal_after", "interest_after",
+                  "costs_after", "closes")
 _DDL = (
-    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (seq INTEGER NOT NULL, "
-    "payment_id BIGINT NOT NULL, claim_id BIGINT NOT NULL, paid_on DATE NOT NULL, "
-    "version INTEGER NOT NULL, interest_ore BIGINT NOT NULL, interest_inputs TEXT, "
-    "first VARCHAR(10) NOT NULL, paid_first BIGINT NOT NULL, second VARCHAR(10) NOT NULL, "
-    "paid_second BIGINT NOT NULL, overpaid BIGINT NOT NULL, "
-    "order_id INTEGER NOT NULL, principal_after BIGINT NOT NULL, "
-    "interest_after BIGINT NOT NULL, closes INTEGER NOT NULL)",
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {POSTINGS} (seq INTEGER NOT NULL, "
+    "type INTEGER NOT NULL, claim_id BIGINT NOT NULL, paid_on DATE NOT NULL, "
+    "component VARCHAR(30) NOT NULL, amount_ore BIGINT NOT NULL, payment_id BIGINT NOT NULL, "
+    "order_id INTEGER NOT NULL, inputs TEXT NOT NULL)",
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {CLAIMS} (claim_id BIGINT NOT NULL, "
+    "version INTEGER NOT NULL, paid_on DATE NOT NULL, principal_after BIGINT NOT NULL, "
+    "interest_after BIGINT NOT NULL, costs_after BIGINT NOT NULL, closes INTEGER NOT NULL)",
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {ORDERS} (id INTEGER NOT NULL, "
     "reference VARCHAR(200) NOT NULL, inputs TEXT NOT NULL)",
 )
 _CLAIMS = ("SELECT c.id, c.status, c.stage, c.principal_ore, c.interest_ore, c.costs_ore, "
            "c.interest_through, c.version, cr.allocation_order FROM claims c "
            "JOIN creditors cr ON cr.id = c.creditor_id WHERE c.id IN ({})")
+_COST_KINDS = ", ".join(f"'{c}'" for c in COST_COMPONENTS)
+_COSTS = ('SELECT claim_id, component, SUM(amount_ore), '
+          f'MAX(CASE WHEN kind IN ({_COST_KINDS}) THEN "on" END) FROM postings '
+          f"WHERE component IN ({_COST_KINDS}) AND claim_id IN ({{}}) GROUP BY claim_id, component")
 
 
 @dataclass
@@ -80,67 +93,83 @@ def allocate_setwise(conn: Connection, items: Sequence[PaymentToAllocate], *, bo
                      ) -> SetwiseResult:
     """Book the common-case payments of ``items`` (module docstring); return the others."""
     result = SetwiseResult()
-    claims: dict[int, tuple] = {}
-    for row in select_in(conn, _CLAIMS, sorted({i.claim_id for i in items})):
-        claims[row[0]] = row
+    claims = {row[0]: row for row in select_in(conn, _CLAIMS, sorted({i.claim_id for i in items}))}
     per_claim: dict[int, int] = {}
     for item in items:
         per_claim[item.claim_id] = per_claim.get(item.claim_id, 0) + 1
     missing = per_claim.keys() - claims.keys()
     if missing:
         raise NotFound(f"ukjent krav-id {sorted(missing)[0]}")
-    sqlite = conn.dialect.name == "sqlite"
     days: dict[Any, date] = {}
+    costs = _costs(conn, [cid for cid, row in claims.items() if row[5]], days)
+    sqlite = conn.dialect.name == "sqlite"
     orders: dict[tuple[str, str], int] = {}  # (order, designation) -> id in the orders table
-    splits: dict[tuple[str, str | None], tuple[str, str, int]] = {}
+    order_of: dict[tuple[str, str | None], tuple[tuple[str, ...], int]] = {}
     staged: list[tuple] = []
+    changed: list[tuple] = []
     for item in sorted(items, key=lambda i: i.payment_id):
-        _, status, stage, principal, interest, costs, through_raw, version, order_text = \
+        _, status, stage, principal, interest, costs_ore, through_raw, version, order_text = \
             claims[item.claim_id]
         amount = to_ore(item.amount)
         through = _day(through_raw, days)
-        if status == "closed" or costs or per_claim[item.claim_id] > 1 or amount <= 0 \
-                or item.paid_on < through:
+        owed, last_cost = costs.get(item.claim_id, ({}, None)) if costs_ore else ({}, None)
+        if status == "closed" or per_claim[item.claim_id] > 1 or amount <= 0 \
+                or item.paid_on < through or (last_cost is not None and last_cost > item.paid_on):
             result.rest.append(item)
             continue
-        split = splits.get((order_text, item.designation))
-        if split is None:
+        known = order_of.get((order_text, item.designation))
+        if known is None:
             order = effective_order(parse_order(order_text or "costs,interest,principal"),
                                     item.designation)
-            pair = ("interest", "principal") if order.index("interest") < \
-                order.index("principal") else ("principal", "interest")
-            order_id = orders.setdefault((",".join(order), item.designation or ""),
-                                         len(orders) + 1)
-            split = splits[(order_text, item.designation)] = (*pair, order_id)
-        first, second, order_id = split
-        new_interest, inputs = 0, ""  # not None: sqlite3 binds None slowly
+            known = order_of[(order_text, item.designation)] = (order, orders.setdefault(
+                (",".join(order), item.designation or ""), len(orders) + 1))
+        order, order_id = known
+        paid_on = item.paid_on.isoformat() if sqlite else item.paid_on
         if item.paid_on > through and principal > 0:
-            new_interest, inputs = _interest(book, principal, through, item.paid_on)
-        owed = {"interest": interest + new_interest, "principal": principal}
-        paid_first = min(owed[first], amount) if owed[first] > 0 else 0
-        left = amount - paid_first
-        paid_second = min(owed[second], left) if owed[second] > 0 else 0
-        left -= paid_second
-        paid = {first: paid_first, second: paid_second}
-        principal_after = principal - paid["principal"]
-        interest_after = owed["interest"] - paid["interest"]
-        closes = principal_after + interest_after <= 0
-        staged.append((
-            len(staged), item.payment_id, item.claim_id,
-            item.paid_on.isoformat() if sqlite else item.paid_on, version, new_interest, inputs,
-            first, paid_first, second, paid_second, left, order_id, principal_after,
-            interest_after, int(closes)))
+            accrued, inputs = _interest(book, principal, through, item.paid_on)
+            if accrued:
+                interest += accrued
+                staged.append((len(staged), INTEREST, item.claim_id, paid_on, "interest",
+                               accrued, item.payment_id, 0, inputs))
+        balances = {**owed, "interest": interest, "principal": principal}
+        split = allocate(amount, balances, order=order)  # whole øre in, whole øre out
+        for component, part in split.parts.items():
+            staged.append((len(staged), PART, item.claim_id, paid_on, component, -part,
+                           item.payment_id, order_id, ""))
+            balances[component] -= part
+        if split.overpaid > 0:
+            staged.append((len(staged), OVERPAID, item.claim_id, paid_on, "overpaid",
+                           -split.overpaid, item.payment_id, 0, ""))
+        costs_after = sum(balances.get(c, 0) for c in COST_COMPONENTS)
+        closes = balances["principal"] + balances["interest"] + costs_after <= 0
+        changed.append((item.claim_id, version, paid_on, balances["principal"],
+                        balances["interest"], costs_after, int(closes)))
         result.payments += 1
         result.allocated_ore += amount
-        result.overpaid_ore += left
+        result.overpaid_ore += split.overpaid
         if closes:
             result.closed += 1
         elif status == "open":  # no payment request while disputed or paused
             result.rest_notice_for[item.claim_id] = item.payment_id
             result.stages[item.claim_id] = stage
-    if staged:
-        _write(conn, staged, orders)
+    if changed:
+        _write(conn, staged, changed, orders)
     return result
+
+
+def _costs(conn: Connection, claim_ids: list[int], days: dict[Any, date]
+           ) -> dict[int, tuple[dict[str, int], date | None]]:
+    """Per claim that owes costs: each cost component's balance, and the day a cost was last
+    charged (a payment dated before it takes the general path: ``ledger.backdated``)."""
+    found: dict[int, tuple[dict[str, int], date | None]] = {}
+    for claim_id, component, total, last in select_in(conn, _COSTS, claim_ids):
+        owed, latest = found.get(claim_id, ({}, None))
+        owed[component] = int(total or 0)
+        if last is not None:
+            day = _day(last, days)
+            latest = day if latest is None or day > latest else latest
+        found[claim_id] = (owed, latest)
+    return found
 
 
 def _interest(book: Any, principal: int, through: date, until: date) -> tuple[int, str]:
@@ -154,65 +183,64 @@ def _interest(book: Any, principal: int, through: date, until: date) -> tuple[in
         "through": until.isoformat(), "days": str(accrued.days)}) or ""
 
 
-def _write(conn: Connection, staged: list[tuple], orders: dict[tuple[str, str], int]) -> None:
-    """Stage the figures, then postings, claims and events in three statements."""
+_SELECT_POSTINGS = {
+    INTEREST: ("SELECT s.claim_id, s.paid_on, 'interest', 'interest', s.amount_ore, "
+               "'FRL-3-forsinkelsesrente', 'forsinkelsesrenteloven § 3 første ledd', "
+               "{inputs}, CAST(NULL AS BIGINT), 'interest:payment:' || s.payment_id "
+               f"FROM {POSTINGS} s WHERE s.type = {INTEREST} ORDER BY s.seq"),
+    PART: ("SELECT s.claim_id, s.paid_on, 'payment', s.component, s.amount_ore, "
+           "'dekningsrekkefolge', o.reference, {inputs}, s.payment_id, "
+           "'payment:' || s.payment_id || ':' || s.component "
+           f"FROM {POSTINGS} s JOIN {ORDERS} o ON o.id = s.order_id WHERE s.type = {PART} "
+           "ORDER BY s.seq"),
+    OVERPAID: ("SELECT s.claim_id, s.paid_on, 'payment', 'overpaid', s.amount_ore, 'overpaid', "
+               "'overskytende beløp skyldes tilbake til skyldner', {inputs}, s.payment_id, "
+               "'payment:' || s.payment_id || ':overpaid' "
+               f"FROM {POSTINGS} s WHERE s.type = {OVERPAID} ORDER BY s.seq"),
+}
+
+
+def _write(conn: Connection, staged: list[tuple], changed: list[tuple],
+           orders: dict[tuple[str, str], int]) -> None:
+    """Stage the postings and the claims' new balances, then write postings, claims, events."""
     for ddl in _DDL:
         conn.exec_driver_sql(ddl)
-    conn.exec_driver_sql(f"DELETE FROM {STAGE}")
-    conn.exec_driver_sql(f"DELETE FROM {ORDERS}")
+    for table in (POSTINGS, CLAIMS, ORDERS):
+        conn.exec_driver_sql(f"DELETE FROM {table}")
     insert_prepared(conn, ORDERS, ("id", "reference", "inputs"), [
         (order_id, "dekningsrekkefølge: " + " → ".join(order.split(",")),
          json_text({"order": order, "designation": designation}))
         for (order, designation), order_id in orders.items()])
-    insert_prepared(conn, STAGE, _STAGE_COLUMNS, staged)
-    if conn.dialect.name == "postgresql":  # a temporary table has no statistics until asked
-        conn.exec_driver_sql(f"ANALYZE {STAGE}")
-    json = "CAST({} AS JSON)" if conn.dialect.name == "postgresql" else "{}"
-    columns = ('claim_id, "on", kind, component, amount_ore, rule, reference, inputs, '
-               'payment_id, "key"')
-    payment_part = (
-        "SELECT s.claim_id, s.paid_on AS \"on\", 'payment' AS kind, s.{n} AS component, "
-        "-s.paid_{n} AS amount_ore, 'dekningsrekkefolge' AS rule, o.reference, o.inputs, "
-        "s.payment_id, 'payment:' || s.payment_id || ':' || s.{n} AS \"key\" "
-        f"FROM {STAGE} s JOIN {ORDERS} o ON o.id = s.order_id WHERE s.paid_{{n}} > 0")
-    parts = [
-        "SELECT s.claim_id, s.paid_on AS \"on\", 'interest' AS kind, 'interest' AS component, "
-        "s.interest_ore AS amount_ore, 'FRL-3-forsinkelsesrente' AS rule, "
-        "'forsinkelsesrenteloven § 3 første ledd' AS reference, s.interest_inputs AS inputs, "
-        "CAST(NULL AS BIGINT) AS payment_id, 'interest:payment:' || s.payment_id AS \"key\" "
-        f"FROM {STAGE} s WHERE s.interest_ore > 0",
-        payment_part.format(n="first"),
-        payment_part.format(n="second"),
-        "SELECT s.claim_id, s.paid_on AS \"on\", 'payment' AS kind, 'overpaid' AS component, "
-        "-s.overpaid AS amount_ore, 'overpaid' AS rule, "
-        "'overskytende beløp skyldes tilbake til skyldner' AS reference, '{}' AS inputs, "
-        "s.payment_id, 'payment:' || s.payment_id || ':overpaid' AS \"key\" "
-        f"FROM {STAGE} s WHERE s.overpaid > 0",
-    ]
-    # One statement per position within a payment (crystallised interest, the first component,
-    # the second, the overpaid rest): each claim's postings keep the general path's id order
-    # without a sort.
-    for part in parts:
+    insert_prepared(conn, POSTINGS, _POSTING_COLUMNS, staged)
+    insert_prepared(conn, CLAIMS, _CLAIM_COLUMNS, changed)
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:  # a temporary table has no statistics until asked
+        conn.exec_driver_sql(f"ANALYZE {POSTINGS}")
+        conn.exec_driver_sql(f"ANALYZE {CLAIMS}")
+    json = "CAST({} AS JSON)" if postgres else "{}"
+    inputs = {INTEREST: json.format("s.inputs"), PART: json.format("o.inputs"),
+              OVERPAID: json.format("'{}'")}
+    # One statement per type: a claim's crystallised interest, then the parts of its payment in
+    # the order of allocation, then the overpaid rest — the general path's id order per claim.
+    for kind, select in _SELECT_POSTINGS.items():
         conn.exec_driver_sql(
-            f"INSERT INTO postings ({columns}) SELECT claim_id, \"on\", kind, component, "
-            f"amount_ore, rule, reference, {json.format('inputs')}, payment_id, \"key\" "
-            f"FROM ({part}) x")
+            'INSERT INTO postings (claim_id, "on", kind, component, amount_ore, rule, '
+            'reference, inputs, payment_id, "key") ' + select.format(inputs=inputs[kind]))
     updated = conn.exec_driver_sql(
         "UPDATE claims SET principal_ore = s.principal_after, interest_ore = s.interest_after, "
-        "interest_through = s.paid_on, "
+        "costs_ore = s.costs_after, interest_through = s.paid_on, "
         "status = CASE WHEN s.closes = 1 THEN 'closed' ELSE claims.status END, "
         "close_reason = CASE WHEN s.closes = 1 THEN 'paid' ELSE claims.close_reason END, "
         "closed_on = CASE WHEN s.closes = 1 THEN s.paid_on ELSE claims.closed_on END, "
         "next_action_on = CASE WHEN s.closes = 1 THEN NULL ELSE claims.next_action_on END, "
-        f"version = claims.version + 1 FROM {STAGE} s "
+        f"version = claims.version + 1 FROM {CLAIMS} s "
         "WHERE claims.id = s.claim_id AND claims.version = s.version").rowcount
-    if updated not in (-1, len(staged)):
+    if updated not in (-1, len(changed)):
         raise UnableToProceed(
-            f"{len(staged) - updated} krav ble endret av en annen prosess under importen; "
+            f"{len(changed) - updated} krav ble endret av en annen prosess under importen; "
             "ingenting er bokført — importer filen igjen")
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(
         'INSERT INTO events (claim_id, "on", kind, detail, actor) '
         f"SELECT claim_id, paid_on, 'closed', {json.format(mark)}, 'payments' "
-        f"FROM {STAGE} WHERE closes = 1 ORDER BY seq", (json_text({"reason": "paid"}),))
-
+        f"FROM {CLAIMS} WHERE closes = 1", (json_text({"reason": "paid"}),))
