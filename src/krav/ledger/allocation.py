@@ -56,6 +56,30 @@ def effective_order(order: Sequence[str], designation: str | None) -> tuple[str,
     return (designation, *(g for g in order if g != designation))
 
 
+@lru_cache(maxsize=256)
+def components_in_order(order: tuple[str, ...]) -> tuple[str, ...]:
+    """Every component of the groups of ``order`` (an effective order), in allocation order."""
+    return tuple(c for group in order for c in GROUPS[group])
+
+
+def split(amount: Amount, balances: Mapping[str, Amount], components: Sequence[str]
+          ) -> tuple[dict[str, Amount], Amount]:
+    """Cover the positive ``balances`` of ``components`` in turn with ``amount``: the parts
+    taken per component, and what is left over."""
+    remaining = amount
+    parts: dict[str, Amount] = {}
+    for component in components:
+        if remaining <= 0:
+            break
+        owed = balances.get(component)
+        if owed is None or owed <= 0:
+            continue
+        take = min(owed, remaining)
+        parts[component] = take
+        remaining -= take
+    return parts, remaining
+
+
 def allocate(amount: Amount, balances: Mapping[str, Amount], *,
              order: Sequence[str] = DEFAULT_ORDER, designation: str | None = None
              ) -> Allocation[Amount]:
@@ -66,17 +90,6 @@ def allocate(amount: Amount, balances: Mapping[str, Amount], *,
     """
     if amount < 0:
         raise ValueError("allocate takes a non-negative amount; reversals undo postings")
-    remaining = amount
-    parts: dict[str, Amount] = {}
     final_order = effective_order(order, designation)
-    for group in final_order:
-        for component in GROUPS[group]:
-            owed = balances.get(component)
-            if remaining <= 0:
-                break
-            if owed is None or owed <= 0:
-                continue
-            take = min(owed, remaining)
-            parts[component] = take
-            remaining -= take
+    parts, remaining = split(amount, balances, components_in_order(final_order))
     return Allocation(parts=parts, overpaid=remaining, order=final_order)

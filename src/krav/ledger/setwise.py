@@ -9,7 +9,8 @@ with a handful of statements instead of a working copy per claim:
    each cost component and the day the last cost was charged;
 2. per payment, in integer øre: interest crystallised to the payment date (FRL § 3, through
    ``rules.interest`` like every other interest in krav), the split over what is owed in the
-   creditor's order or the debtor's designation (law-no.md § 5, ``allocation.allocate`` itself),
+   creditor's order or the debtor's designation (law-no.md § 5, ``allocation.split``, the core
+   of ``allocation.allocate``),
    what is left over owed back to the debtor, and whether the claim is paid;
 3. one bulk insert stages the postings and one the claims' new balances in temporary tables,
    and a few statements turn them into postings, claim rows (version-checked) and close events.
@@ -34,7 +35,7 @@ from krav.db.bulk import insert_prepared, json_text, select_in
 from krav.kernel.errors import NotFound, UnableToProceed
 from krav.kernel.money import from_ore, to_ore
 from krav.law import rules
-from krav.ledger.allocation import allocate, effective_order, parse_order
+from krav.ledger.allocation import components_in_order, effective_order, parse_order, split
 from krav.ledger.model import COST_COMPONENTS
 from krav.ledger.working import PaymentToAllocate
 
@@ -49,7 +50,8 @@ _POSTING_COLUMNS = ("seq", "type", "claim_id", "paid_on", "component", "amount_o
 _CLAIM_COLUMNS = ("claim_id", "version", "paid_on", "principal_after", "interest_after",
                   "costs_after", "closes")
 _DDL = (
-    f"CREATE TEMPORARY TABLE IF NOT EXISTS {POSTINGS} (seq INTEGER NOT NULL, "
+    # seq is the rowid on SQLite, so "ORDER BY seq" reads the table in order without a sort
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {POSTINGS} (seq INTEGER PRIMARY KEY, "
     "type INTEGER NOT NULL, claim_id BIGINT NOT NULL, paid_on DATE NOT NULL, "
     "component VARCHAR(30) NOT NULL, amount_ore BIGINT NOT NULL, payment_id BIGINT NOT NULL, "
     "order_id INTEGER NOT NULL, inputs TEXT NOT NULL)",
@@ -104,6 +106,7 @@ def allocate_setwise(conn: Connection, items: Sequence[PaymentToAllocate], *, bo
     costs = _costs(conn, [cid for cid, row in claims.items() if row[5]], days)
     sqlite = conn.dialect.name == "sqlite"
     orders: dict[tuple[str, str], int] = {}  # (order, designation) -> id in the orders table
+    # (order setting, designation) -> (components in allocation order, id in the orders table)
     order_of: dict[tuple[str, str | None], tuple[tuple[str, ...], int]] = {}
     staged: list[tuple] = []
     changed: list[tuple] = []
@@ -121,9 +124,10 @@ def allocate_setwise(conn: Connection, items: Sequence[PaymentToAllocate], *, bo
         if known is None:
             order = effective_order(parse_order(order_text or "costs,interest,principal"),
                                     item.designation)
-            known = order_of[(order_text, item.designation)] = (order, orders.setdefault(
-                (",".join(order), item.designation or ""), len(orders) + 1))
-        order, order_id = known
+            known = order_of[(order_text, item.designation)] = (
+                components_in_order(order),
+                orders.setdefault((",".join(order), item.designation or ""), len(orders) + 1))
+        components, order_id = known
         paid_on = item.paid_on.isoformat() if sqlite else item.paid_on
         if item.paid_on > through and principal > 0:
             accrued, inputs = _interest(book, principal, through, item.paid_on)
@@ -132,21 +136,21 @@ def allocate_setwise(conn: Connection, items: Sequence[PaymentToAllocate], *, bo
                 staged.append((len(staged), INTEREST, item.claim_id, paid_on, "interest",
                                accrued, item.payment_id, 0, inputs))
         balances = {**owed, "interest": interest, "principal": principal}
-        split = allocate(amount, balances, order=order)  # whole øre in, whole øre out
-        for component, part in split.parts.items():
+        parts, overpaid = split(amount, balances, components)  # whole øre in and out
+        for component, part in parts.items():
             staged.append((len(staged), PART, item.claim_id, paid_on, component, -part,
                            item.payment_id, order_id, ""))
             balances[component] -= part
-        if split.overpaid > 0:
+        if overpaid > 0:
             staged.append((len(staged), OVERPAID, item.claim_id, paid_on, "overpaid",
-                           -split.overpaid, item.payment_id, 0, ""))
-        costs_after = sum(balances.get(c, 0) for c in COST_COMPONENTS)
+                           -overpaid, item.payment_id, 0, ""))
+        costs_after = sum(balances[c] for c in owed) if owed else 0
         closes = balances["principal"] + balances["interest"] + costs_after <= 0
         changed.append((item.claim_id, version, paid_on, balances["principal"],
                         balances["interest"], costs_after, int(closes)))
         result.payments += 1
         result.allocated_ore += amount
-        result.overpaid_ore += split.overpaid
+        result.overpaid_ore += overpaid
         if closes:
             result.closed += 1
         elif status == "open":  # no payment request while disputed or paused
