@@ -152,3 +152,33 @@ def test_a_payment_to_a_closed_claim_takes_the_general_path(engine, tmp_path, st
                                  .where(postings.c.payment_id == second)).all()
     assert owed_back == [("overpaid-closed-claim", -2500)]
     assert summary.closed == 0
+
+
+def test_a_bank_file_paying_claims_with_fees_is_booked_set_wise(engine, tmp_path, monkeypatch
+                                                                ) -> None:  # type: ignore[no-untyped-def]
+    """The benchmark's book with a reminder fee on every claim: the import goes through the
+    set-wise lane, covers the fee first, closes every claim and leaves a clean ledger."""
+    from sqlalchemy import func
+
+    from krav.payments import bench
+
+    lanes: list[tuple[int, int]] = []
+    original = ledger.allocate_setwise
+
+    def spy(conn, items, **kwargs):  # type: ignore[no-untyped-def]
+        result = original(conn, items, **kwargs)
+        lanes.append((result.payments, len(result.rest)))
+        return result
+
+    monkeypatch.setattr(ledger, "allocate_setwise", spy)
+    result = bench.bench_payments(engine, tmp_path, 250, as_of=date(2026, 3, 2), fees=True)
+    assert result["transactions"] == 250
+    assert lanes == [(250, 0)]
+    with engine.connect() as conn:
+        assert check(conn) == []
+        fees_paid = conn.execute(select(func.count(), func.sum(postings.c.amount_ore)).where(
+            postings.c.kind == "payment", postings.c.component == "reminder_fee")).one()
+        owed = conn.execute(select(func.sum(claims.c.principal_ore + claims.c.interest_ore
+                                            + claims.c.costs_ore))).scalar_one()
+    assert tuple(fees_paid) == (250, -250 * bench.FEE_ORE)
+    assert owed == 0

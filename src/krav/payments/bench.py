@@ -4,7 +4,8 @@ The book (claims with principal and crystallised interest, as a letter left them
 set-wise and is not timed. The timing covers exactly what the agency waits for: reading the file,
 parsing it, finding duplicates, matching every KID, booking the payments, allocating them
 (postings, closing the claims) and committing. Each payment pays its claim in full, so every
-claim closes: the realistic "the debtor paid the letter" case.
+claim closes: the realistic "the debtor paid the letter" case. With ``fees=True`` every claim
+also owes a reminder fee (a cost component the payment covers first, as in collection).
 
 With ``netsgiro=True`` the same file is also parsed with ``netsgiro`` (parse only) for the ratio.
 """
@@ -31,13 +32,16 @@ SCHEME = KidScheme(mod=10, length=10, prefix="")
 CREDITOR_ORGNR = "845085153"
 
 
-def _amounts(i: int) -> tuple[int, int]:
-    """Principal and crystallised interest (øre) of bench claim ``i`` — deterministic."""
+FEE_ORE = 3_500  # a reminder fee the bench claims owe with ``fees`` (a synthetic posting)
+
+
+def _amounts(i: int, fees: bool = False) -> tuple[int, int, int]:
+    """Principal, crystallised interest and fee (øre) of bench claim ``i`` — deterministic."""
     principal = 50_000 + (i * 7919) % 5_000_000
-    return principal, principal * 3 // 1000
+    return principal, principal * 3 // 1000, FEE_ORE if fees else 0
 
 
-def build_claims(engine: Engine, n: int, *, paid_on: date,
+def build_claims(engine: Engine, n: int, *, paid_on: date, fees: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> None:
     """``n`` open claims of one creditor, one debtor per 10 claims, KIDs by the scheme."""
     due = paid_on - timedelta(days=40)
@@ -57,7 +61,7 @@ def build_claims(engine: Engine, n: int, *, paid_on: date,
     for start in range(0, n, CHUNK):
         rows, books = [], []
         for i in range(start, min(n, start + CHUNK)):
-            principal, interest = _amounts(i)
+            principal, interest, fee = _amounts(i, fees)
             rows.append({
                 "ref": f"K-{i + 1:07d}", "creditor_id": 1, "debtor_id": 1 + i // 10,
                 "invoice_number": f"F{i + 1}", "invoice_date": due - timedelta(days=14),
@@ -66,10 +70,12 @@ def build_claims(engine: Engine, n: int, *, paid_on: date,
                 "imported_on": due, "status": "open", "stage": "collection_notice",
                 "step_index": 1, "fee_letters": 0, "next_action_on": paid_on + timedelta(days=5),
                 "approved": False, "instalments": 0, "principal_ore": principal,
-                "interest_ore": interest, "costs_ore": 0, "interest_through": paid_on,
-                "recovery_costs_ore": 0, "compensation_ore": 0, "version": 0})
+                "interest_ore": interest, "costs_ore": fee, "interest_through": paid_on,
+                "recovery_costs_ore": fee, "compensation_ore": 0, "version": 0})
             books += [(i + 1, due - timedelta(days=14), "principal", principal),
                       (i + 1, paid_on, "interest", interest)]
+            if fee:
+                books.append((i + 1, paid_on - timedelta(days=10), "reminder_fee", fee))
         with engine.begin() as conn:
             conn.execute(insert(claims), rows)
             conn.execute(insert(postings), [{
@@ -80,9 +86,9 @@ def build_claims(engine: Engine, n: int, *, paid_on: date,
             progress(min(n, start + CHUNK), n)
 
 
-def write_file(path: Path, n: int, *, paid_on: date) -> None:
-    """The OCR giro file paying each bench claim in full (principal + interest)."""
-    payments = (OcrPayment(sum(_amounts(i)), kid_for_claim(SCHEME, i + 1), bank_date=paid_on,
+def write_file(path: Path, n: int, *, paid_on: date, fees: bool = False) -> None:
+    """The OCR giro file paying each bench claim in full (principal + interest + fee)."""
+    payments = (OcrPayment(sum(_amounts(i, fees)), kid_for_claim(SCHEME, i + 1), bank_date=paid_on,
                            payer_account="12345678903") for i in range(n))
     path.write_text(write_ocr(payments, nets_date=paid_on + timedelta(days=1)),
                     encoding="latin-1")
@@ -100,12 +106,13 @@ def netsgiro_parse_seconds(path: Path) -> float | None:
 
 
 def bench_payments(engine: Engine, workdir: Path, n: int, *, as_of: date, netsgiro: bool = False,
-                   progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                   fees: bool = False, progress: Callable[[int, int], None] | None = None
+                   ) -> dict[str, Any]:
     """Build, write, time one import; see the module docstring."""
     paid_on = as_of - timedelta(days=1)
-    build_claims(engine, n, paid_on=paid_on, progress=progress)
+    build_claims(engine, n, paid_on=paid_on, fees=fees, progress=progress)
     path = workdir / "bench-ocr.txt"
-    write_file(path, n, paid_on=paid_on)
+    write_file(path, n, paid_on=paid_on, fees=fees)
     gc.collect()
     started = time.perf_counter()
     with engine.begin() as conn:

@@ -208,6 +208,8 @@ def bench_command(
     = 100_000,
     netsgiro: Annotated[bool, typer.Option("--netsgiro", help="mål også netsgiro-parsing")]
     = False,
+    fees: Annotated[bool, typer.Option("--fees", help="hvert krav skylder også et purregebyr")]
+    = False,
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
     """Bygg N åpne krav med KID, skriv en OCR-fil som betaler dem, og ta tiden på importen."""
@@ -221,7 +223,7 @@ def bench_command(
         engine = make_engine(db or f"sqlite:///{Path(tmp) / 'bench.db'}")
         reset_schema(engine)
         result = bench_payments(engine, Path(tmp), transactions, as_of=today(),
-                                netsgiro=netsgiro)
+                                netsgiro=netsgiro, fees=fees)
         engine.dispose()
     if as_json:
         print_json(result)
