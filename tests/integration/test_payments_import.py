@@ -266,3 +266,22 @@ def test_a_clash_with_a_concurrent_import_is_one_clear_error(engine, tmp_path,  
     with pytest.raises(KravError, match="en annen import"):
         book(engine, write_ocr([payment], nets_date=DUE, transmission=2))
     assert counts(engine) == before
+
+
+def test_an_import_reports_progress_after_each_chunk(engine, tmp_path, monkeypatch
+                                                     ) -> None:  # type: ignore[no-untyped-def]
+    from krav.payments import bench
+    from krav.payments import service as payments_service
+
+    paid_on = date(2026, 3, 1)
+    bench.build_claims(engine, 5, paid_on=paid_on)
+    path = tmp_path / "five.txt"
+    bench.write_file(path, 5, paid_on=paid_on)
+    monkeypatch.setattr(payments_service, "CHUNK", 2)
+    calls: list[tuple[int, int]] = []
+    with engine.begin() as conn:
+        report = payments_service.import_bank_file(
+            conn, path.read_bytes(), name=path.name, fmt=None, as_of=paid_on,
+            now=datetime(2026, 3, 1), progress=lambda done, total: calls.append((done, total)))
+    assert report.matched == 5 and report.closed == 5
+    assert calls == [(2, 5), (4, 5), (5, 5)]

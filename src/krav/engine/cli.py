@@ -6,11 +6,18 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from krav.cli.apps import app
-from krav.cli.common import DbOption, JsonOption, console, day_option, open_db, print_json
+from krav.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    day_option,
+    open_db,
+    print_json,
+    progress_bar,
+)
 from krav.engine.run import run_nightly
 from krav.kernel.money import fmt_nok
 
@@ -29,14 +36,7 @@ def run_command(
         print_json(summary.to_json())
         _warn_held(summary)
         return
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
-        task = progress.add_task(f"Nattkjøring {day}", total=None)
-
-        def report(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
+    with progress_bar(f"Nattkjøring {day}") as report:
         summary = run_nightly(engine, as_of=day, dry_run=dry_run, progress=report)
     table = Table(title=f"Nattkjøring {day}{' (tørrkjøring)' if dry_run else ''}")
     table.add_column("Hva")

@@ -22,6 +22,7 @@ from krav.cli.common import (
     err_console,
     open_db,
     print_json,
+    progress_bar,
 )
 from krav.kernel.errors import InvalidInput, UnableToProceed
 from krav.kernel.money import fmt_nok, parse_amount
@@ -52,8 +53,13 @@ def import_command(
     day = day_option(as_of, "--as-of")
     data = _read(file)
     with open_db(db).begin() as conn:
-        report = import_bank_file(conn, data, name=str(file), fmt=fmt_, as_of=day,
-                                  now=datetime.now())
+        if as_json:
+            report = import_bank_file(conn, data, name=str(file), fmt=fmt_, as_of=day,
+                                      now=datetime.now())
+        else:
+            with progress_bar(f"Bokfører {file.name}") as progress:
+                report = import_bank_file(conn, data, name=str(file), fmt=fmt_, as_of=day,
+                                          now=datetime.now(), progress=progress)
     if report.already_imported:
         (err_console if as_json else console).print(
             f"{file}: filen er allerede importert — ingenting endret "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -35,6 +35,7 @@ from krav.payments.suggest import Unmatched, suggest
 from krav.payments.tables import client_funds, payment_suggestions, unmatched_reasons
 
 CHUNK = 20_000
+Progress = Callable[[int, int], None]  # (transactions done, of how many)
 
 
 @dataclass
@@ -82,13 +83,15 @@ def _without_cycle_collection() -> Iterator[None]:
 
 
 def import_bank_file(conn: Connection, data: bytes, *, name: str, fmt: str | None, as_of: date,
-                     now: datetime) -> ImportReport:
-    """Import one bank file (format sniffed when ``fmt`` is None); see the module docstring."""
+                     now: datetime, progress: Progress | None = None) -> ImportReport:
+    """Import one bank file (format sniffed when ``fmt`` is None); see the module docstring.
+    ``progress(done, total)`` is called after each chunk of transactions is booked."""
     integrity = (IntegrityError, conn.dialect.dbapi.IntegrityError) if conn.dialect.dbapi \
         else (IntegrityError,)
     with _without_cycle_collection():
         try:
-            return _import(conn, data, name=name, fmt=fmt, as_of=as_of, now=now)
+            return _import(conn, data, name=name, fmt=fmt, as_of=as_of, now=now,
+                           progress=progress)
         except integrity:
             # Another import booked the same file or transactions meanwhile (unique sha256 /
             # external_id); this transaction rolls back whole.
@@ -97,7 +100,7 @@ def import_bank_file(conn: Connection, data: bytes, *, name: str, fmt: str | Non
 
 
 def _import(conn: Connection, data: bytes, *, name: str, fmt: str | None, as_of: date,
-            now: datetime) -> ImportReport:
+            now: datetime, progress: Progress | None) -> ImportReport:
     parsed = parse_bank_file(data, fmt=fmt, name=name)
     txs = parsed.transactions
     report = ImportReport(file=name, format=parsed.format, transactions=len(txs),
@@ -109,21 +112,26 @@ def _import(conn: Connection, data: bytes, *, name: str, fmt: str | None, as_of:
     file_id = conn.execute(insert(import_files).values(
         sha256=sha, name=name[-300:], format=parsed.format, imported_at=now,
         transactions=len(txs)).returning(import_files.c.id)).scalar_one()
-    report.add(book_transactions(conn, txs, source=parsed.format, file_id=file_id, as_of=as_of))
+    report.add(book_transactions(conn, txs, source=parsed.format, file_id=file_id, as_of=as_of,
+                                 progress=progress))
     return report
 
 
 def book_transactions(conn: Connection, txs: Sequence[BankTransaction], *, source: str,
-                      file_id: int | None, as_of: date) -> ImportReport:
+                      file_id: int | None, as_of: date, progress: Progress | None = None
+                      ) -> ImportReport:
     """Book ``txs`` that are not yet booked; the client-funds account receives their sum."""
     report = ImportReport(file="", format=source)
     seen: set[str] = set()
     reversals: list[tuple[int, BankTransaction]] = []
-    booked_ore = 0
+    booked_ore = done = 0
     for chunk in chunks(txs, CHUNK):
+        done += len(chunk)
         fresh = _fresh(conn, chunk, seen)
         report.duplicates += len(chunk) - len(fresh)
         if not fresh:
+            if progress:
+                progress(done, len(txs))
             continue
         booked_ore += sum(t.amount_ore for t in fresh)
         matches = match_transactions(conn, fresh)
@@ -131,6 +139,8 @@ def book_transactions(conn: Connection, txs: Sequence[BankTransaction], *, sourc
         reversals += [(pid, t) for pid, t in zip(ids, fresh, strict=True) if t.reversal]
         _allocate(conn, ids, fresh, matches, as_of, report)
         _queue(conn, ids, fresh, matches, as_of, report)
+        if progress:
+            progress(done, len(txs))
     if reversals:
         report.reversals, unmatched = book_reversals(conn, reversals, as_of=as_of)
         report.unmatched += unmatched
