@@ -106,18 +106,25 @@ def _fresh(db_url: str, tmp_path: Path, name: str) -> Engine:
     return make_engine(db_url)
 
 
-@pytest.mark.parametrize("reminded", [False, True], ids=["no-costs", "reminded"])
-def test_setwise_lane_books_what_the_general_path_books(db_url, tmp_path, monkeypatch, reminded
-                                                        ) -> None:  # type: ignore[no-untyped-def]
-    lanes: list[tuple[int, int]] = []
+@pytest.fixture
+def lanes(monkeypatch) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """Per call of the set-wise lane: (payments it booked, payments it left to the general
+    path)."""
+    calls: list[tuple[int, int]] = []
     original = ledger.allocate_setwise
 
     def spy(conn, items, **kwargs):  # type: ignore[no-untyped-def]
         result = original(conn, items, **kwargs)
-        lanes.append((result.payments, len(result.rest)))
+        calls.append((result.payments, len(result.rest)))
         return result
 
     monkeypatch.setattr(ledger, "allocate_setwise", spy)
+    return calls
+
+
+@pytest.mark.parametrize("reminded", [False, True], ids=["no-costs", "reminded"])
+def test_setwise_lane_books_what_the_general_path_books(db_url, tmp_path, lanes, reminded
+                                                        ) -> None:  # type: ignore[no-untyped-def]
     setwise = _book_and_pay(_fresh(db_url, tmp_path, "a.db"), tmp_path, setwise=True,
                             reminded=reminded)
     general = _book_and_pay(_fresh(db_url, tmp_path, "b.db"), tmp_path, setwise=False,
@@ -154,7 +161,7 @@ def test_a_payment_to_a_closed_claim_takes_the_general_path(engine, tmp_path, st
     assert summary.closed == 0
 
 
-def test_a_bank_file_paying_claims_with_fees_is_booked_set_wise(engine, tmp_path, monkeypatch
+def test_a_bank_file_paying_claims_with_fees_is_booked_set_wise(engine, tmp_path, lanes
                                                                 ) -> None:  # type: ignore[no-untyped-def]
     """The benchmark's book with a reminder fee on every claim: the import goes through the
     set-wise lane, covers the fee first, closes every claim and leaves a clean ledger."""
@@ -162,15 +169,6 @@ def test_a_bank_file_paying_claims_with_fees_is_booked_set_wise(engine, tmp_path
 
     from krav.payments import bench
 
-    lanes: list[tuple[int, int]] = []
-    original = ledger.allocate_setwise
-
-    def spy(conn, items, **kwargs):  # type: ignore[no-untyped-def]
-        result = original(conn, items, **kwargs)
-        lanes.append((result.payments, len(result.rest)))
-        return result
-
-    monkeypatch.setattr(ledger, "allocate_setwise", spy)
     result = bench.bench_payments(engine, tmp_path, 250, as_of=date(2026, 3, 2), fees=True)
     assert result["transactions"] == 250
     assert lanes == [(250, 0)]
