@@ -91,7 +91,8 @@ def test_settlement_pays_the_creditor_and_keeps_the_agencys_share(book) -> None:
         (153_800, 103_800, 50_000)
     assert (t["direct_ore"], t["direct_agency_ore"]) == (200_000, 10_000)
     assert (t["commission_base_ore"], t["commission_ore"]) == (290_000, 29_000)
-    assert (t["payout_ore"], t["agency_transfer_ore"], t["invoice_ore"]) == (64_800, 89_000, 0)
+    assert t["vat_ore"] == 7_250  # 25 % of the commission (merverdiavgiftsloven § 5-1)
+    assert (t["payout_ore"], t["agency_transfer_ore"], t["invoice_ore"]) == (57_550, 96_250, 0)
     assert [x.ref for x in s.lines] == ["K-0000001", "K-0000002"]
     after = reconciled(book)
     assert after["balance"] == Decimal("0.00") and after["owed_to_creditors"] == Decimal("0.00")
@@ -112,7 +113,8 @@ def test_a_period_is_settled_once_and_a_posting_never_twice(book) -> None:  # ty
     with book.begin() as conn:
         february = settle(conn, creditor_orgnr=NORDLYS.orgnr, period="2026-02",
                           as_of=date(2026, 2, 28))
-    assert (february.totals["collected_ore"], february.totals["payout_ore"]) == (50_000, 45_000)
+    # 500.00 less 10 % commission (50.00) and VAT on it (12.50)
+    assert (february.totals["collected_ore"], february.totals["payout_ore"]) == (50_000, 43_750)
     with book.connect() as conn:
         assert conn.execute(select(func.count()).select_from(settlement_lines)).scalar_one() \
             == lines + 2  # its interest part and its principal part
@@ -151,9 +153,13 @@ def test_reports_csv_and_pdf(book, tmp_path) -> None:  # type: ignore[no-untyped
     with book.begin() as conn:
         s = settle(conn, creditor_orgnr=NORDLYS.orgnr, period="2026-01", as_of=END)
     rows = list(csv.DictReader(io.StringIO(settlement_csv(s))))
-    assert rows[0]["ref"] == "K-0000001" and rows[0]["to_creditor"] == "938.00"
-    assert rows[1]["to_creditor"] == "-290.00"  # commission 190.00 + the agency's fee 100.00
-    assert rows[2]["ref"] == "SUM" and rows[2]["to_creditor"] == "648.00"
+    # K-0000001: creditor's share 1 038.00 less commission 100.00 and its VAT 25.00
+    assert (rows[0]["ref"], rows[0]["vat"], rows[0]["to_creditor"]) == ("K-0000001", "25.00",
+                                                                       "913.00")
+    # commission 190.00 + VAT 47.50 + the agency's fee 100.00
+    assert (rows[1]["vat"], rows[1]["to_creditor"]) == ("47.50", "-337.50")
+    assert (rows[2]["ref"], rows[2]["vat"], rows[2]["to_creditor"]) == ("SUM", "72.50", "575.50")
+    assert (rows[3]["ref"], rows[3]["to_creditor"]) == ("utbetales til oppdragsgiver", "575.50")
     paths = write_reports(s, tmp_path / "out", Agency())
     assert [p.suffix for p in paths] == [".csv", ".pdf"]
     text = "".join(page.extract_text() for page in PdfReader(paths[1]).pages)
@@ -189,8 +195,10 @@ def test_a_reversal_after_settlement_is_taken_back_next_period(book) -> None:  #
                                                                      Decimal("-500.00"))
     with book.begin() as conn:
         s = settle(conn, creditor_orgnr=NORDLYS.orgnr, period="2026-02", as_of=date(2026, 2, 28))
-    # -1 038.00 share, commission on -1 000.00 principal given back (+100.00): invoice 938.00
+    # -1 038.00 share, commission on -1 000.00 principal given back (+100.00) and the VAT on
+    # it credited (+25.00): invoice 913.00
     assert (s.totals["collected_ore"], s.totals["commission_ore"]) == (-153_800, -10_000)
-    assert (s.totals["payout_ore"], s.totals["invoice_ore"]) == (0, 93_800)
+    assert s.totals["vat_ore"] == -2_500
+    assert (s.totals["payout_ore"], s.totals["invoice_ore"]) == (0, 91_300)
     assert s.totals["agency_transfer_ore"] == -153_800
     reconciled(book)

@@ -30,6 +30,7 @@ Quantities (file path under ``parameters/no/`` without ``.yaml``; see ``docs/law
 - legal steps: ``legal/rettsgebyr``, ``legal/utlegg_fee_factor``, ``legal/forliksklage_fee_factor``,
   ``legal/konkurs_security_factor``, ``legal/fee_rounding``
 - ``payments/allocation_order`` (costs → interest → principal), ``contact/hours`` (keyed by regime)
+- ``vat/general_rate`` (merverdiavgiftsloven § 5-1: on the agency's commission in a settlement)
 """
 
 from krav.law.book import Entry, LawBook, Quantity, Regime

@@ -17,13 +17,13 @@ from krav.payments.settlement import ClaimLine, Settlement
 from krav.settings import Agency
 
 CSV_COLUMNS = ("ref", "invoice_number", "debtor", "collected", "creditor_share", "agency_share",
-               "direct", "direct_agency_share", "commission", "to_creditor")
+               "direct", "direct_agency_share", "commission", "vat", "to_creditor")
 MISSING = "—"
 
 
 def _cells(line: ClaimLine) -> list[str]:
     values = (line.collected_ore, line.creditor_share_ore, line.agency_share_ore,
-              line.direct_ore, line.direct_agency_ore, line.commission_ore,
+              line.direct_ore, line.direct_agency_ore, line.commission_ore, line.vat_ore,
               line.to_creditor_ore)
     return [line.ref, line.invoice_number, line.debtor, *(fmt(from_ore(v)) for v in values)]
 
@@ -37,13 +37,13 @@ def settlement_csv(s: Settlement) -> str:
     for line in s.lines:
         writer.writerow(_cells(line))
         for key in ("collected_ore", "creditor_share_ore", "agency_share_ore", "direct_ore",
-                    "direct_agency_ore", "commission_ore"):
+                    "direct_agency_ore", "commission_ore", "vat_ore"):
             setattr(total, key, getattr(total, key) + getattr(line, key))
     writer.writerow(_cells(total))
     for label, key in (("utbetales til oppdragsgiver", "payout_ore"),
                        ("overføres til inkassoforetaket", "agency_transfer_ore"),
                        ("faktureres oppdragsgiver", "invoice_ore")):
-        writer.writerow([label, "", "", *[""] * 6, fmt(from_ore(s.totals[key]))])
+        writer.writerow([label, "", "", *[""] * 7, fmt(from_ore(s.totals[key]))])
     return out.getvalue()
 
 
@@ -60,7 +60,8 @@ def settlement_content(s: Settlement, agency: Agency) -> dict:
     lines = [{"ref": x.ref, "invoice_number": x.invoice_number, "debtor": x.debtor,
               "collected": money(x.collected_ore + x.direct_ore),
               "costs": money(x.agency_share_ore + x.direct_agency_ore),
-              "commission": money(x.commission_ore), "to_creditor": money(x.to_creditor_ore)}
+              "commission": money(x.commission_ore), "vat": money(x.vat_ore),
+              "to_creditor": money(x.to_creditor_ore)}
              for x in s.lines]
     totals = s.totals
     return {
@@ -75,8 +76,7 @@ def settlement_content(s: Settlement, agency: Agency) -> dict:
         "totals": {"collected": money(totals["collected_ore"] + totals["direct_ore"]),
                    "costs": money(totals["agency_share_ore"] + totals["direct_agency_ore"]),
                    "commission": money(totals["commission_ore"]),
-                   # VAT on the commission needs a dated law parameter (not in the law book yet)
-                   "vat": "0.00",
+                   "vat": money(totals["vat_ore"]),
                    "to_creditor": money(totals["payout_ore"] - totals["invoice_ore"])},
     }
 
@@ -100,5 +100,6 @@ def write_reports(s: Settlement, out_dir: Path, agency: Agency) -> list[Path]:
 def settlement_json(s: Settlement) -> dict:
     totals = {k.removesuffix("_ore"): from_ore(v) for k, v in s.totals.items()}
     return {"settlement": s.id, "creditor": s.creditor["orgnr"], "period": s.period,
-            "already_settled": s.already, "commission_pct": str(s.commission_pct), **totals,
+            "already_settled": s.already, "commission_pct": str(s.commission_pct),
+            "vat_pct": str(s.vat_pct), **totals,
             "claims": len(s.lines)}

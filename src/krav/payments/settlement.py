@@ -12,6 +12,10 @@ next period, and no posting is ever settled twice — ``settlement_lines.posting
   agency's own account;
 - commission = ``commission_pct`` % of the principal and interest collected (through the agency
   or directly), rounded half up per claim; nothing collected → no commission (no cure – no pay);
+- VAT on the commission (a taxable service to the creditor, merverdiavgiftsloven § 5-1: the law
+  book's ``vat/general_rate`` on the settlement day, recorded with the settlement), per claim on
+  its commission, rounded half up to øre like the commission itself; it is deducted with the
+  commission and goes to the agency, which owes it to the state;
 - if the deductions exceed the creditor's share, nothing is paid out and the rest is invoiced.
 Both payouts are recorded as client-funds movements, so the account still reconciles.
 """
@@ -28,12 +32,13 @@ from sqlalchemy import Connection, insert, select
 from krav.db.tables import claims, creditors, debtors
 from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
 from krav.kernel.money import from_ore, round_half_up, to_ore
+from krav.law import law_book
 from krav.payments.money import fee_senders, money_postings, owner, source_of
 from krav.payments.tables import client_funds, settlement_lines, settlements
 
 ONE_DAY = timedelta(days=1)
 TOTALS = ("collected_ore", "creditor_share_ore", "agency_share_ore", "direct_ore",
-          "direct_agency_ore", "commission_base_ore", "commission_ore")
+          "direct_agency_ore", "commission_base_ore", "commission_ore", "vat_ore")
 
 
 @dataclass
@@ -51,10 +56,11 @@ class ClaimLine:
     direct_agency_ore: int = 0
     commission_base_ore: int = 0
     commission_ore: int = 0
+    vat_ore: int = 0  # on the commission
 
     @property
     def to_creditor_ore(self) -> int:
-        return self.creditor_share_ore - self.commission_ore - self.direct_agency_ore
+        return self.creditor_share_ore - self.commission_ore - self.vat_ore - self.direct_agency_ore
 
 
 @dataclass
@@ -66,6 +72,7 @@ class Settlement:
     period_end: date  # exclusive
     created_on: date
     commission_pct: Decimal
+    vat_pct: Decimal
     totals: dict[str, int]
     lines: list[ClaimLine] = field(default_factory=list)
     already: bool = False
@@ -94,13 +101,19 @@ def commission_rate(text: str, where: str) -> Decimal:
     return pct
 
 
-def _build_lines(items: list[dict], pct: Decimal) -> dict[int, ClaimLine]:
-    """Per claim the sums of its settlement lines, and its commission (rounded half up)."""
+def _percent_of(ore: int, pct: Decimal) -> int:
+    """``pct`` % of ``ore``, rounded half up to øre (a negative amount gives a negative part)."""
+    return to_ore(round_half_up(from_ore(ore) * pct / 100))
+
+
+def _build_lines(items: list[dict], pct: Decimal, vat_pct: Decimal) -> dict[int, ClaimLine]:
+    """Per claim the sums of its settlement lines, its commission and the VAT on it."""
     lines: dict[int, ClaimLine] = {}
     for item in items:
         _add_line(lines.setdefault(item["claim_id"], ClaimLine(item["claim_id"])), item)
     for line in lines.values():
-        line.commission_ore = to_ore(round_half_up(from_ore(line.commission_base_ore) * pct / 100))
+        line.commission_ore = _percent_of(line.commission_base_ore, pct)
+        line.vat_ore = _percent_of(line.commission_ore, vat_pct)
     return lines
 
 
@@ -153,7 +166,8 @@ def settle(conn: Connection, *, creditor_orgnr: str, period: str, as_of: date) -
               "on": r.on, "component": r.component, "amount_ore": -r.amount_ore,
               "owner": owner(r.component, r.claim_id, senders), "source": source_of(r.source)}
              for r in rows]
-    lines = _build_lines(items, pct)
+    vat_pct = law_book().value("vat/general_rate", as_of)  # merverdiavgiftsloven § 5-1
+    lines = _build_lines(items, pct, vat_pct)
     totals = {k: sum(getattr(x, k) for x in lines.values()) for k in TOTALS}
     to_creditor = sum(x.to_creditor_ore for x in lines.values())
     totals["payout_ore"] = max(0, to_creditor)
@@ -161,20 +175,21 @@ def settle(conn: Connection, *, creditor_orgnr: str, period: str, as_of: date) -
     totals["agency_transfer_ore"] = totals["collected_ore"] - totals["payout_ore"]
     sid = conn.execute(insert(settlements).values(
         creditor_id=creditor["id"], period=period, period_end=end, created_on=as_of,
-        commission_pct=str(pct), **totals).returning(settlements.c.id)).scalar_one()
+        commission_pct=str(pct), vat_pct=str(vat_pct), **totals
+    ).returning(settlements.c.id)).scalar_one()
     if items:
         conn.execute(insert(settlement_lines), [{"settlement_id": sid, **i} for i in items])
     _move_funds(conn, sid, as_of, totals, creditor["orgnr"], period)
     _describe(conn, lines)
-    return Settlement(sid, dict(creditor), period, start, end, as_of, pct, totals,
+    return Settlement(sid, dict(creditor), period, start, end, as_of, pct, vat_pct, totals,
                       sorted(lines.values(), key=lambda x: x.ref))
 
 
 def _move_funds(conn: Connection, sid: int, on: date, totals: dict[str, int], orgnr: str,
                 period: str) -> None:
     moves = [("payout", totals["payout_ore"], f"oppgjør {period} til {orgnr}"),
-             ("agency", totals["agency_transfer_ore"], f"salær, gebyrer og provisjon {period} "
-                                                       f"({orgnr})")]
+             ("agency", totals["agency_transfer_ore"], f"salær, gebyrer, provisjon og mva "
+                                                       f"{period} ({orgnr})")]
     rows = [{"on": on, "kind": kind, "amount_ore": -amount, "settlement_id": sid, "text": text}
             for kind, amount, text in moves if amount]
     if rows:
@@ -187,12 +202,13 @@ def load_settlement(conn: Connection, settlement_id: int) -> Settlement:
                        ).mappings().one()
     creditor = conn.execute(select(creditors).where(creditors.c.id == row["creditor_id"])
                             ).mappings().one()
-    pct = Decimal(row["commission_pct"])
+    pct, vat_pct = Decimal(row["commission_pct"]), Decimal(row["vat_pct"])
     items = [dict(r) for r in conn.execute(select(settlement_lines).where(
         settlement_lines.c.settlement_id == settlement_id)).mappings()]
-    lines = _build_lines(items, pct)
+    lines = _build_lines(items, pct, vat_pct)
     _describe(conn, lines)
     start, _ = period_bounds(row["period"])
     totals = {k: row[k] for k in (*TOTALS, "payout_ore", "invoice_ore", "agency_transfer_ore")}
     return Settlement(row["id"], dict(creditor), row["period"], start, row["period_end"],
-                      row["created_on"], pct, totals, sorted(lines.values(), key=lambda x: x.ref))
+                      row["created_on"], pct, vat_pct, totals,
+                      sorted(lines.values(), key=lambda x: x.ref))

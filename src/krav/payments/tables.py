@@ -58,6 +58,10 @@ settlements = Table(
     Column("direct_agency_ore", BigInteger, nullable=False),  # the agency's part of those
     Column("commission_base_ore", BigInteger, nullable=False),  # principal + interest collected
     Column("commission_ore", BigInteger, nullable=False),
+    # VAT on the commission at vat_pct (vat/general_rate on created_on); settlements made
+    # before krav charged it keep 0
+    Column("vat_pct", String(10), nullable=False, server_default="0"),
+    Column("vat_ore", BigInteger, nullable=False, server_default="0"),
     Column("payout_ore", BigInteger, nullable=False),  # to the creditor
     Column("agency_transfer_ore", BigInteger, nullable=False),  # to the agency's own account
     Column("invoice_ore", BigInteger, nullable=False),  # the creditor owes the agency
