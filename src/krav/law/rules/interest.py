@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from krav.kernel.dates import days_in_year
 from krav.kernel.errors import LawDataError
@@ -56,11 +57,21 @@ def interest(book: LawBook, *, principal: Decimal, start: date, end: date) -> In
     non_negative(principal, "principal")
     if end <= start:
         return InterestResult(ZERO, ZERO, 0, [])
-    spans = _spans(book, start + timedelta(days=1), end)
-    _check_convention(book, end)
+    spans = _checked_spans(book, start + timedelta(days=1), end)
     periods = [_period(principal, first, last, rate) for first, last, rate in spans]
     exact = sum((p.exact for p in periods), Decimal(0))
     return InterestResult(exact, round_half_up(exact), (end - start).days, periods)
+
+
+@lru_cache(maxsize=4096)
+def _checked_spans(book: LawBook, first_day: date, end: date
+                   ) -> tuple[tuple[date, date, Decimal], ...]:
+    """The rate spans of ``[first_day, end]`` once the convention is checked — the same for
+    every claim with those days (a bank file has few distinct periods), so looked up once; a
+    book is immutable after loading and an error is never cached."""
+    spans = tuple(_spans(book, first_day, end))
+    _check_convention(book, end)
+    return spans
 
 
 def _spans(book: LawBook, first_day: date, end: date) -> list[tuple[date, date, Decimal]]:
