@@ -130,6 +130,17 @@ def test_dispute_resume_and_withdraw(imported, engine) -> None:  # type: ignore[
     assert view["status"] == "closed" and claim(engine)["close_reason"] == "withdrawn"
 
 
+def test_pause_until_through_the_cli(imported, engine) -> None:  # type: ignore[no-untyped-def]
+    krav = imported
+    assert "til 2026-02-02" in krav.ok("case", "pause", REF, "--on", "2026-01-15", "--until",
+                                       "2026-02-02", "--reason", "Utsettelse avtalt")
+    assert krav.json("run", "--as-of", "2026-01-19")["resumed"] == 0
+    assert krav.json("case", "show", REF)["status"] == "paused"
+    assert krav.json("run", "--as-of", "2026-02-02")["resumed"] == 1
+    view = krav.json("case", "show", REF)
+    assert view["status"] == "open" and [lt["kind"] for lt in view["letters"]] == ["reminder"]
+
+
 def test_approve_through_the_cli(krav, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     add_creditor(engine, NORDLYS)
     policy = tmp_path / "policy.json"
@@ -159,6 +170,10 @@ def test_approve_through_the_cli(krav, engine, tmp_path) -> None:  # type: ignor
     (("case", "resume", REF, "--on", "2026-01-20"), "gjenopptas"),
     (("case", "approve", REF, "--on", "2026-01-20"), "venter ikke"),
     (("run", "--as-of", "yesterday"), "--as-of"),
+    (("case", "pause", REF, "--on", "2026-01-20", "--until", "2026-02-30", "--reason", "x"),
+     "--until"),
+    (("case", "pause", REF, "--on", "2026-01-20", "--until", "2026-01-19", "--reason", "x"),
+     "--until"),
     (("cases", "--status", "gone"), "--status"),
     (("cases", "--stage", "court"), "--stage"),
     (("creditor", "set-order", NORDLYS.orgnr, "interest,costs"), "dekningsrekkefølge"),

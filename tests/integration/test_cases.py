@@ -152,6 +152,35 @@ def test_pause_holds_the_case_until_resumed(book) -> None:  # type: ignore[no-un
     assert kinds(book) == ["reminder"]
 
 
+def test_a_pause_until_a_day_ends_in_that_days_nightly_run(book) -> None:  # type: ignore[no-untyped-def]
+    """``pause --until``: the case stays paused, and the nightly run of the until day resumes
+    it; the reminder that fell due meanwhile (2026-01-19) goes out that night, not before."""
+    from krav.engine.run import run_nightly
+
+    act(book, service.pause, REF, on=date(2026, 1, 15), until=date(2026, 2, 2),
+        reason="Utsettelse avtalt")
+    assert (claim(book)["status"], claim(book)["next_action_on"]) == ("paused", date(2026, 2, 2))
+    run_days(book, date(2026, 1, 15), date(2026, 2, 1))
+    assert kinds(book) == [] and claim(book)["status"] == "paused"
+    dry = run_nightly(book, as_of=date(2026, 2, 2), dry_run=True)
+    assert dry.resumed == 1 and claim(book)["status"] == "paused"  # a dry run changes nothing
+    summary = run_nightly(book, as_of=date(2026, 2, 2))
+    assert summary.resumed == 1 and summary.to_json()["resumed"] == 1
+    assert claim(book)["status"] == "open" and kinds(book) == ["reminder"]
+    assert letters_of(book)[0]["sent_on"] == date(2026, 2, 2)
+    resumed = [e for e in events_of(book) if e["kind"] == "resumed"]
+    assert [(e["on"], e["actor"], e["detail"]) for e in resumed] == [
+        (date(2026, 2, 2), "nightly", {"from": "paused", "until": "2026-02-02"})]
+    assert run_nightly(book, as_of=date(2026, 2, 3)).resumed == 0  # once
+
+
+def test_a_pause_must_end_after_it_starts(book) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput, match="--until"):
+        act(book, service.pause, REF, on=date(2026, 1, 15), until=date(2026, 1, 15),
+            reason="Utsettelse")
+    assert claim(book)["status"] == "open"
+
+
 def test_approval_before_collection(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     add_creditor(engine, NORDLYS, policy={"approval_required": True})
     import_claims(engine, tmp_path, [claim_row()])

@@ -122,12 +122,17 @@ def approve(ref: str, on: OnOption = None, db: DbOption = None) -> None:
 
 
 @case_app.command("pause")
-def pause(ref: str, reason: ReasonOption, on: OnOption = None, db: DbOption = None) -> None:
+def pause(ref: str, reason: ReasonOption, on: OnOption = None,
+          until: Annotated[str | None, typer.Option(
+              "--until", help="Pausen varer til denne datoen (ÅÅÅÅ-MM-DD); nattkjøringen den "
+                              "dagen gjenopptar saken. Uten: til `krav case resume`")] = None,
+          db: DbOption = None) -> None:
     """Sett en sak på pause (utsettelse eller stans)."""
     engine = open_db(db)
+    end = day_option(until, "--until") if until else None
     with engine.begin() as conn:
-        service.pause(conn, ref, on=day_option(on, "--on"), until=None, reason=reason)
-    console.print(f"{ref}: satt på pause")
+        service.pause(conn, ref, on=day_option(on, "--on"), until=end, reason=reason)
+    console.print(f"{ref}: satt på pause" + (f" til {end.isoformat()}" if end else ""))
 
 
 creditor_app = typer.Typer(help="Oppdragsgivere: policy og avtaler.", no_args_is_help=True)

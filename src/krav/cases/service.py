@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from krav.cases.content import content_for_claim
+from krav.db.bulk import insert_rows, update_versioned
 from krav.db.tables import claims, events, letters
 from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
 from krav.law import law_book
@@ -73,6 +74,16 @@ def _scheduled(claim: Any) -> dict[str, str | None]:
     return {"next_action_on": day.isoformat() if day else None}
 
 
+_WAITING_STAGES = ("legal_ready", "awaiting_approval", "below_minimum", "letters_done")
+
+
+def _next_after_resume(stage: str, scheduled: date | None, on: date) -> date | None:
+    """The next step's day for a case resumed on ``on`` (see ``resume``)."""
+    if scheduled:
+        return max(on, scheduled)
+    return None if stage in _WAITING_STAGES else on
+
+
 def _stopped_schedule(conn: Connection, claim: Any) -> date | None:
     """When the next step was due before the case was last disputed or paused."""
     detail = conn.execute(select(events.c.detail).where(
@@ -97,22 +108,60 @@ def resume(conn: Connection, ref: str, *, on: date) -> None:
     if claim["status"] not in ("disputed", "paused"):
         raise UnableToProceed(f"sak {ref} er {claim['status']}; bare bestridte eller pausede "
                               "saker kan gjenopptas")
-    scheduled = _stopped_schedule(conn, claim)
-    waiting = claim["stage"] in ("legal_ready", "awaiting_approval", "below_minimum",
-                                 "letters_done")
-    next_on = max(on, scheduled) if scheduled else (None if waiting else on)
+    next_on = _next_after_resume(claim["stage"], _stopped_schedule(conn, claim), on)
     _set(conn, claim, status="open", next_action_on=next_on)
     _event(conn, claim["id"], on, "resumed", {"from": claim["status"]})
 
 
 def pause(conn: Connection, ref: str, *, on: date, until: date | None, reason: str) -> None:
-    """Pause (deferral or hold): no steps run until resumed (or ``until``)."""
+    """Pause (deferral or hold): no steps run until resumed, or until the nightly run of
+    ``until`` resumes it (``resume_expired_pauses``); a paused case keeps ``until`` as its
+    ``next_action_on``."""
     claim = claim_by_ref(conn, ref)
     if claim["status"] != "open":
         raise UnableToProceed(f"sak {ref} er {claim['status']} og kan ikke settes på pause")
-    _set(conn, claim, status="paused", next_action_on=None)
+    if until is not None and until <= on:
+        raise InvalidInput(f"pausen må vare til en dag etter {on.isoformat()}", where="--until",
+                           allowed="en dato etter pausedagen")
+    _set(conn, claim, status="paused", next_action_on=until)
     _event(conn, claim["id"], on, "paused", {"until": until.isoformat() if until else None,
                                              "reason": reason, **_scheduled(claim)})
+
+
+def expired_pauses(conn: Connection, as_of: date) -> int:
+    """How many paused cases the nightly run of ``as_of`` resumes."""
+    return conn.execute(select(func.count()).select_from(claims).where(
+        claims.c.status == "paused", claims.c.next_action_on <= as_of)).scalar_one()
+
+
+def resume_expired_pauses(conn: Connection, as_of: date) -> int:
+    """Resume every paused case whose pause ran out on or before ``as_of`` (its ``until``), as
+    ``resume`` would on that day — set-wise: one query for the cases, one for their pause events,
+    one bulk update (version-checked) and one bulk insert of ``resumed`` events."""
+    rows = conn.execute(select(claims.c.id, claims.c.stage, claims.c.next_action_on,
+                               claims.c.version).where(
+        claims.c.status == "paused", claims.c.next_action_on <= as_of)).all()
+    if not rows:
+        return 0
+    stopped: dict[int, dict[str, Any]] = {}
+    ids = [r.id for r in rows]
+    for start in range(0, len(ids), 5000):
+        for claim_id, detail in conn.execute(
+                select(events.c.claim_id, events.c.detail)
+                .where(events.c.claim_id.in_(ids[start:start + 5000]),
+                       events.c.kind.in_(("disputed", "paused"))).order_by(events.c.id)):
+            stopped[claim_id] = detail or {}  # the last one wins
+    updates, resumed = [], []
+    for r in rows:
+        saved = stopped.get(r.id, {}).get("next_action_on")
+        next_on = _next_after_resume(r.stage, date.fromisoformat(saved) if saved else None, as_of)
+        updates.append(("open", next_on, r.id, r.version))
+        resumed.append((r.id, as_of, "resumed", {"from": "paused",
+                                                 "until": r.next_action_on.isoformat()},
+                        "nightly"))
+    update_versioned(conn, claims, ("status", "next_action_on"), updates)
+    insert_rows(conn, events, ("claim_id", "on", "kind", "detail", "actor"), resumed)
+    return len(rows)
 
 
 def withdraw(conn: Connection, ref: str, *, on: date, reason: str = "") -> None:

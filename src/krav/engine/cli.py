@@ -41,6 +41,8 @@ def run_command(
     table = Table(title=f"Nattkjøring {day}{' (tørrkjøring)' if dry_run else ''}")
     table.add_column("Hva")
     table.add_column("Antall", justify="right")
+    if summary.resumed:
+        table.add_row("pauser som er utløpt (gjenopptatt)", str(summary.resumed))
     table.add_row("saker med forfalt steg", str(summary.claims_due))
     table.add_row("saker endret", str(summary.claims_changed))
     for kind, n in sorted(summary.letters.items()):

@@ -22,6 +22,7 @@ from sqlalchemy.engine import RowMapping
 from krav.cases.content import balances_by_component, build_content, claim_rows_query
 from krav.cases.model import ClaimState
 from krav.cases.policy import Policy, default_policy, policy_from_json, validate_policy
+from krav.cases.service import expired_pauses, resume_expired_pauses
 from krav.db.bulk import insert_rows, update_versioned
 from krav.db.tables import claims, creditors, debtors, events, letters, postings, runs
 from krav.engine.plan import ClaimPlan, PlanContext, plan_claim
@@ -46,6 +47,7 @@ class RunSummary:
     plans: list[dict[str, Any]] = field(default_factory=list)  # dry-run detail
     held_creditors: list[str] = field(default_factory=list)  # policies no longer lawful
     claims_held: int = 0
+    resumed: int = 0  # paused cases whose pause ran out
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,7 +55,7 @@ class RunSummary:
             "claims_changed": self.claims_changed, "letters": self.letters,
             "postings": self.postings, "charged": from_ore(self.charged_ore),
             "events": self.events, "held_creditors": self.held_creditors,
-            "claims_held": self.claims_held,
+            "claims_held": self.claims_held, "resumed": self.resumed,
             **({"plans": self.plans} if self.dry_run else {}),
         }
 
@@ -135,6 +137,14 @@ def run_nightly(engine: Engine, *, as_of: date, dry_run: bool = False,
     book.value("interest/forsinkelsesrente", as_of)
     agency = agency or load_settings().agency
     summary = RunSummary(as_of=as_of, dry_run=dry_run)
+    # A pause that ran out (``krav case pause --until``) ends first, so its case's step can run
+    # tonight; a dry run only counts them.
+    if dry_run:
+        with engine.connect() as reader:
+            summary.resumed = expired_pauses(reader, as_of)
+    else:
+        with engine.begin() as conn:
+            summary.resumed = resume_expired_pauses(conn, as_of)
     with engine.connect() as reader:
         policies, held = load_policies(reader, book, as_of)
         ctx = PlanContext(book=book, as_of=as_of, policies=policies)
