@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from pypdf import PdfReader
 from sqlalchemy import Engine, insert
 
@@ -108,13 +109,26 @@ class _Handler:
 
 
 class SmtpSink:
-    """A real SMTP server on localhost collecting messages."""
+    """A real SMTP server on localhost collecting messages; with ``login`` (user, password) it
+    requires AUTH (over the plain local connection) and records who logged in."""
 
-    def __init__(self) -> None:
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self.messages: list[Any] = []
         self.refuse: set[str] = set()
+        self.logins: list[str] = []
         self.port = free_port()
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        extra: dict[str, Any] = {}
+        if login:
+            def authenticate(server, session, envelope, mechanism, auth_data):  # noqa: ANN001
+                ok = (auth_data.login.decode(), auth_data.password.decode()) == login
+                if ok:
+                    self.logins.append(auth_data.login.decode())
+                return AuthResult(success=ok, handled=False)  # aiosmtpd then answers 235 or 535
+
+            extra = {"authenticator": authenticate, "auth_required": True,
+                     "auth_require_tls": False}
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
+                                     **extra)
 
     def __enter__(self) -> SmtpSink:
         self.controller.start()

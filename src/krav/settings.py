@@ -25,12 +25,19 @@ class Agency:
     phone: str = "22 00 00 00"
 
 
+SMTP_SECURITY = ("auto", "tls", "starttls", "none")
+
+
 @dataclass(frozen=True)
 class Settings:
     agency: Agency = field(default_factory=Agency)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_from: str = "post@krav.example"
+    smtp_username: str = ""  # log in when set (AUTH after TLS, if any)
+    smtp_password: str = ""
+    # auto: implicit TLS on port 465, STARTTLS on 587, none otherwise; or tls | starttls | none
+    smtp_security: str = "auto"
     sms_url: str = ""
     sms_token: str = ""
     public_url: str = "https://krav.example"
@@ -58,4 +65,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
                 raise InvalidInput(f"ikke et heltall: {env[key]!r}", where=key) from None
         else:
             values[f.name] = env[key]
+    if values.get("smtp_security", "auto") not in SMTP_SECURITY:
+        raise InvalidInput(f"ukjent verdi {values['smtp_security']!r}",
+                           where="KRAV_SMTP_SECURITY", allowed=", ".join(SMTP_SECURITY))
     return Settings(agency=agency, **values)  # type: ignore[arg-type]

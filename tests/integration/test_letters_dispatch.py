@@ -347,3 +347,36 @@ def test_a_letter_is_never_sent_before_its_date(engine):
     assert outbox.claim_batch(engine, now=NOW, lease=timedelta(minutes=1), limit=10) == []
     assert outbox.claim_batch(engine, now=NOW + timedelta(days=1), lease=timedelta(minutes=1),
                               limit=10) == case.letter_ids
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_settings_log_in_and_a_wrong_password_is_a_permanent_failure() -> None:
+    from krav.letters.channels import Outgoing, PermanentFailure
+    from krav.letters.service import channels_from_settings
+    from krav.settings import load_settings
+
+    env = {"KRAV_SMTP_HOST": "127.0.0.1", "KRAV_SMTP_USERNAME": "krav",
+           "KRAV_SMTP_PASSWORD": "hemmelig", "KRAV_SMTP_FROM": "post@krav.example"}
+    message = Outgoing(key="letter-7-email", letter_id=7, kind="reminder", language="nb",
+                       recipient="ola@example.no", subject="Purring", text="Hei", created=NOW)
+    with SmtpSink(login=("krav", "hemmelig")) as sink:
+        channels = channels_from_settings(load_settings({**env, "KRAV_SMTP_PORT": str(sink.port)}))
+        assert channels.email.send(message) == "<letter-7-email@krav.example>"
+        assert sink.logins == ["krav"] and len(sink.messages) == 1
+        wrong = channels_from_settings(load_settings({
+            **env, "KRAV_SMTP_PORT": str(sink.port), "KRAV_SMTP_PASSWORD": "feil"}))
+        with pytest.raises(PermanentFailure, match="535"):
+            wrong.email.send(message)
+        assert len(sink.messages) == 1
+
+
+def test_smtp_security_setting_is_checked() -> None:
+    from krav.kernel.errors import InvalidInput
+    from krav.letters.email import SmtpChannel
+    from krav.settings import load_settings
+
+    with pytest.raises(InvalidInput, match="KRAV_SMTP_SECURITY"):
+        load_settings({"KRAV_SMTP_SECURITY": "ssl3"})
+    auto = [SmtpChannel.with_security(host="h", port=p, sender="s", security="auto")
+            for p in (465, 587, 25)]
+    assert [(c.tls, c.starttls) for c in auto] == [(True, False), (False, True), (False, False)]

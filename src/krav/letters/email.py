@@ -46,7 +46,8 @@ def build_message(message: Outgoing, sender: str) -> EmailMessage:
 
 @dataclass
 class SmtpChannel:
-    """An SMTP server: port 465 is implicit TLS; ``starttls`` upgrades other ports."""
+    """An SMTP server: implicit TLS when ``tls`` (by default on port 465); ``starttls``
+    upgrades a plain connection; with ``username`` it logs in (AUTH) before sending."""
 
     host: str
     port: int
@@ -56,9 +57,20 @@ class SmtpChannel:
     password: str = ""
     timeout: float = 30.0
     name: str = "email"
+    tls: bool | None = None  # None: implicit TLS exactly on port 465
+
+    @classmethod
+    def with_security(cls, *, host: str, port: int, sender: str, security: str,
+                      username: str = "", password: str = "") -> SmtpChannel:
+        """``security``: ``auto`` (TLS on 465, STARTTLS on 587, else none), ``tls``,
+        ``starttls`` or ``none``."""
+        if security == "auto":
+            security = {465: "tls", 587: "starttls"}.get(port, "none")
+        return cls(host=host, port=port, sender=sender, starttls=security == "starttls",
+                   tls=security == "tls", username=username, password=password)
 
     def _connect(self) -> smtplib.SMTP:
-        if self.port == 465:
+        if self.tls or (self.tls is None and self.port == 465):
             return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
                                     context=ssl.create_default_context())
         client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)

@@ -26,8 +26,10 @@ from krav.settings import Settings
 
 def channels_from_settings(settings: Settings) -> Channels:
     """The adapters for this installation: SMTP always, SMS when ``KRAV_SMS_URL`` is set."""
-    email = SmtpChannel(host=settings.smtp_host, port=settings.smtp_port,
-                        sender=settings.smtp_from, starttls=settings.smtp_port == 587)
+    email = SmtpChannel.with_security(
+        host=settings.smtp_host, port=settings.smtp_port, sender=settings.smtp_from,
+        security=settings.smtp_security, username=settings.smtp_username,
+        password=settings.smtp_password)
     sms = LinkSmsChannel(base_url=settings.sms_url, token=settings.sms_token,
                          source=settings.agency.name[:11]) if settings.sms_url else None
     return Channels(email=email, sms=sms, mailbox=NoDigitalMailbox())
