@@ -174,6 +174,14 @@ def test_a_pause_until_a_day_ends_in_that_days_nightly_run(book) -> None:  # typ
     assert run_nightly(book, as_of=date(2026, 2, 3)).resumed == 0  # once
 
 
+def test_a_paused_case_disputed_and_resumed_gets_its_step_date_back(book) -> None:  # type: ignore[no-untyped-def]
+    act(book, service.pause, REF, on=date(2026, 1, 10), until=date(2026, 3, 1), reason="Avtale")
+    act(book, service.dispute, REF, on=date(2026, 1, 12), reason="Uenig i beløpet")
+    act(book, service.resume, REF, on=date(2026, 1, 14))
+    # the reminder was due 2026-01-19 when the case was paused; the pause's end does not stick
+    assert (claim(book)["status"], claim(book)["next_action_on"]) == ("open", date(2026, 1, 19))
+
+
 def test_a_pause_must_end_after_it_starts(book) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidInput, match="--until"):
         act(book, service.pause, REF, on=date(2026, 1, 15), until=date(2026, 1, 15),

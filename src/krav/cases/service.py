@@ -47,9 +47,13 @@ def dispute(conn: Connection, ref: str, *, on: date, reason: str) -> None:
     claim = claim_by_ref(conn, ref)
     if claim["status"] in ("closed", "disputed"):
         raise UnableToProceed(f"sak {ref} er {claim['status']} og kan ikke bestrides nå")
+    # A paused case's next_action_on is the pause's end; the step date it stopped is in the
+    # pause event, and that is what a resume after the dispute gives back.
+    schedule = {"next_action_on": _iso(_stopped_schedule(conn, claim))} \
+        if claim["status"] == "paused" else _scheduled(claim)
     _set(conn, claim, status="disputed", next_action_on=None)
     _event(conn, claim["id"], on, "disputed", {"reason": reason, "stage": claim["stage"],
-                                               **_scheduled(claim)})
+                                               **schedule})
     book = law_book()
     content = content_for_claim(conn, claim["id"], kind="dispute_ack",
                                 sent_on=on, deadline=None, sender=_sender(claim),
@@ -68,10 +72,13 @@ def _sender(claim: Any) -> str:
                                           "legal_ready") else "creditor"
 
 
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _scheduled(claim: Any) -> dict[str, str | None]:
     """The step date a stop takes away, kept in the event so resuming can give it back."""
-    day = claim["next_action_on"]
-    return {"next_action_on": day.isoformat() if day else None}
+    return {"next_action_on": _iso(claim["next_action_on"])}
 
 
 _WAITING_STAGES = ("legal_ready", "awaiting_approval", "below_minimum", "letters_done")
