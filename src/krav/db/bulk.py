@@ -23,8 +23,17 @@ from krav.kernel.errors import UnableToProceed
 IN_CHUNK = 20_000  # bound parameters per IN list (SQLite allows 32 766, PostgreSQL 65 535)
 
 
-def _mark(conn: Connection) -> str:
+def placeholder(conn: Connection) -> str:
+    """The driver's parameter mark: ``?`` for sqlite3, ``%s`` for psycopg."""
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _insert_sql(conn: Connection, table: str, columns: Sequence[str],
+                literal_null: frozenset[str] = frozenset()) -> str:
+    """``INSERT`` into ``columns``, a parameter for each except ``literal_null`` (``NULL``)."""
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    values = ", ".join("NULL" if c in literal_null else placeholder(conn) for c in columns)
+    return f'INSERT INTO "{table}" ({quoted}) VALUES ({values})'
 
 
 @lru_cache(maxsize=4096)
@@ -81,7 +90,7 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
     """``INSERT INTO table (columns) VALUES (…)`` for every tuple in ``rows``."""
     if not rows:
         return
-    mark = _mark(conn)
+    mark = placeholder(conn)
     sql = (f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)}) '
            f'VALUES ({", ".join([mark] * len(columns))})')
     conn.exec_driver_sql(sql, _convert(rows, _converters(conn, table, columns)))
@@ -97,7 +106,7 @@ def update_versioned(conn: Connection, table: Table, columns: Sequence[str],
     """
     if not rows:
         return
-    mark = _mark(conn)
+    mark = placeholder(conn)
     sets = ", ".join(f'"{c}" = {mark}' for c in columns)
     sql = (f'UPDATE "{table.name}" SET {sets}, "version" = "version" + 1 '
            f'WHERE "id" = {mark} AND "version" = {mark}')
@@ -116,8 +125,8 @@ def insert_prepared(conn: Connection, table: str, columns: Sequence[str],
     ``executemany``), ``executemany`` on SQLite. ``table`` may be a temporary table."""
     if not rows:
         return
-    quoted = ", ".join(f'"{c}"' for c in columns)
     if conn.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{c}"' for c in columns)
         cursor = conn.connection.cursor()
         try:
             with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
@@ -126,8 +135,8 @@ def insert_prepared(conn: Connection, table: str, columns: Sequence[str],
         finally:
             cursor.close()
         return
-    sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join([_mark(conn)] * len(columns))})'
-    conn.exec_driver_sql(sql, rows if isinstance(rows, list) else list(rows))
+    conn.exec_driver_sql(_insert_sql(conn, table, columns),
+                         rows if isinstance(rows, list) else list(rows))
 
 
 def insert_columns(conn: Connection, table: str, columns: dict[str, list[Any]]) -> None:
@@ -144,11 +153,9 @@ def insert_columns(conn: Connection, table: str, columns: dict[str, list[Any]]) 
     if conn.dialect.name == "postgresql":
         insert_prepared(conn, table, names, list(zip(*columns.values(), strict=True)))
         return
-    bound = [n for n in names if columns[n].count(None) != count]
-    values = ", ".join(_mark(conn) if n in bound else "NULL" for n in names)
-    quoted = ", ".join(f'"{c}"' for c in names)
-    conn.exec_driver_sql(f'INSERT INTO "{table}" ({quoted}) VALUES ({values})',
-                         list(zip(*(columns[n] for n in bound), strict=True)))
+    empty = frozenset(n for n in names if columns[n].count(None) == count)
+    conn.exec_driver_sql(_insert_sql(conn, table, names, empty),
+                         list(zip(*(columns[n] for n in names if n not in empty), strict=True)))
 
 
 def next_ids(conn: Connection, table: Table, count: int) -> list[int]:
@@ -165,7 +172,7 @@ def select_in(conn: Connection, sql: str, values: Sequence[Any],
     Uses the transaction's own DBAPI cursor: the rows are the driver's tuples, not wrapped."""
     if not values:
         return
-    mark = _mark(conn)
+    mark = placeholder(conn)
     cursor = conn.connection.cursor()
     try:
         for start in range(0, len(values), chunk):

@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from krav.db.bulk import insert_prepared, json_text, select_in
+from krav.db.bulk import insert_prepared, json_text, placeholder, select_in
 from krav.kernel.errors import NotFound, UnableToProceed
 from krav.kernel.money import from_ore, to_ore
 from krav.law import rules
@@ -243,7 +243,7 @@ def _write(conn: Connection, staged: list[tuple], changed: list[tuple],
         raise UnableToProceed(
             f"{len(changed) - updated} krav ble endret av en annen prosess under importen; "
             "ingenting er bokført — importer filen igjen")
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(conn)
     conn.exec_driver_sql(
         'INSERT INTO events (claim_id, "on", kind, detail, actor) '
         f"SELECT claim_id, paid_on, 'closed', {json.format(mark)}, 'payments' "
