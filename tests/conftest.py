@@ -25,7 +25,7 @@ HOW_TO_START_PG = (
     "'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start' "
     "or point KRAV_TEST_POSTGRES_URL at a server (trust auth, database 'test')."
 )
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared")
+SAMPLES = os.path.join(os.path.dirname(__file__), "data")
 
 
 def _worker() -> str:
@@ -101,6 +101,6 @@ def engine(db_url: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def shared_samples() -> str:
-    """Path of ../shared/samples (the public sample files)."""
-    return os.path.abspath(os.path.join(SHARED, "samples"))
+def samples() -> str:
+    """Path of tests/data: the public sample files (origins and licences in SOURCES.md)."""
+    return os.path.abspath(SAMPLES)

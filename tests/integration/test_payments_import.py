@@ -67,8 +67,8 @@ def kid_of(engine, ref: str) -> str:  # type: ignore[no-untyped-def]
     return claim(engine, ref)["kid"]
 
 
-def test_the_shared_sample_pays_twenty_claims_once(engine, tmp_path, shared_samples) -> None:  # type: ignore[no-untyped-def]
-    path = os.path.join(shared_samples, "ocr-giro", "python-netsgiro_ocr_giro_transactions.txt")
+def test_the_public_sample_pays_twenty_claims_once(engine, tmp_path, samples) -> None:  # type: ignore[no-untyped-def]
+    path = os.path.join(samples, "ocr-giro", "python-netsgiro_ocr_giro_transactions.txt")
     with open(path, "rb") as f:
         data = f.read()
     txs = parse_ocr(data.decode("latin-1")).transactions
@@ -88,10 +88,10 @@ def test_the_shared_sample_pays_twenty_claims_once(engine, tmp_path, shared_samp
 
 
 def test_free_text_sample_waits_in_the_queue_with_suggestions(engine, tmp_path,  # type: ignore[no-untyped-def]
-                                                               shared_samples) -> None:
+                                                               samples) -> None:
     import_claims(engine, tmp_path, [claim_row(invoice="A1", amount="440.00"),
                                      claim_row(invoice="A2", amount="999.00", debtor=OLA)])
-    with open(os.path.join(shared_samples, "ocr-giro", "java-netsgiro_ocr3_type21_freetext.txt"),
+    with open(os.path.join(samples, "ocr-giro", "java-netsgiro_ocr3_type21_freetext.txt"),
               "rb") as f:
         report = book(engine, f.read())
     assert (report.matched, report.unmatched) == (0, 1)

@@ -1,4 +1,4 @@
-"""KID: the shared test vectors, and the per-creditor generator (formats.md § 1)."""
+"""KID: the public test vectors (tests/data), and the per-creditor generator (formats.md § 1)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ from krav.payments.kid import (
 )
 
 
-def _vectors(shared_samples: str) -> list[dict[str, str]]:
-    with open(os.path.join(shared_samples, "kid", "kid_test_vectors.csv"), encoding="utf-8") as f:
+def _vectors(samples: str) -> list[dict[str, str]]:
+    with open(os.path.join(samples, "kid", "kid_test_vectors.csv"), encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
-def test_every_shared_vector_validates_as_labelled(shared_samples: str) -> None:
-    rows = _vectors(shared_samples)
+def test_every_public_vector_validates_as_labelled(samples: str) -> None:
+    rows = _vectors(samples)
     assert len(rows) == 72
     for row in rows:
         labels = set(row["valid_algorithms"].split("+")) - {"INVALID"}
@@ -37,8 +37,8 @@ def test_every_shared_vector_validates_as_labelled(shared_samples: str) -> None:
         assert validate_kid(kid) == bool(labels), kid
 
 
-def test_mod11_minus_vectors_are_accepted_only_as_mod11(shared_samples: str) -> None:
-    minus = [r["kid"] for r in _vectors(shared_samples) if r["kid"].endswith("-")]
+def test_mod11_minus_vectors_are_accepted_only_as_mod11(samples: str) -> None:
+    minus = [r["kid"] for r in _vectors(samples) if r["kid"].endswith("-")]
     assert minus == ["100008-", "100011-", "100025-"]
     for kid in minus:
         assert validate_kid(kid, 11) and not validate_kid(kid, 10)

@@ -1,4 +1,4 @@
-"""camt.054/053 reader: every shared sample, generated Norwegian-style files, bad XML."""
+"""camt.054/053 reader: every public sample (tests/data), generated Norwegian-style files, bad XML."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from krav.payments.formats.common import BadBankFile
 from krav.payments.formats.sniff import parse_bank_file, sniff
 
 
-def _read(shared_samples: str, name: str) -> bytes:
-    with open(os.path.join(shared_samples, "camt", name), "rb") as f:
+def _read(samples: str, name: str) -> bytes:
+    with open(os.path.join(samples, "camt", name), "rb") as f:
         return f.read()
 
 
@@ -51,8 +51,8 @@ def entry(amount: str, txs: list[str], *, ref: str = "E1", status: str = "<Sts>B
             f"<AcctSvcrRef>{ref}</AcctSvcrRef><NtryDtls>{''.join(txs)}</NtryDtls></Ntry>")
 
 
-def test_every_shared_sample_parses(shared_samples: str) -> None:
-    files = sorted(glob.glob(os.path.join(shared_samples, "camt", "*.xml")))
+def test_every_public_sample_parses(samples: str) -> None:
+    files = sorted(glob.glob(os.path.join(samples, "camt", "*.xml")))
     assert len(files) == 4
     seen = {}
     for path in files:
@@ -73,9 +73,9 @@ def test_every_shared_sample_parses(shared_samples: str) -> None:
         assert tx.booked_on == date(2014, 12, 31) and tx.paid_on == date(2014, 12, 31)
 
 
-def test_v2_sample_as_credits_with_amounts_gives_one_payment_per_txdtls(shared_samples: str
+def test_v2_sample_as_credits_with_amounts_gives_one_payment_per_txdtls(samples: str
                                                                          ) -> None:
-    data = _read(shared_samples, "genkgo-camt_camt054.v2.xml")
+    data = _read(samples, "genkgo-camt_camt054.v2.xml")
     data = data.replace(b"<CdtDbtInd>DBIT</CdtDbtInd>", b"<CdtDbtInd>CRDT</CdtDbtInd>")
     parts = data.split(b"<TxDtls>")  # give TxDtls 1 … 3 amounts that add up to the entry's
     assert len(parts) == 4

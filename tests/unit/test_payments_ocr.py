@@ -1,4 +1,4 @@
-"""Nets OCR giro parser: the shared samples, generated files, signs, totals and bad files."""
+"""Nets OCR giro parser: the public samples (tests/data), generated files, signs, totals and bad files."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from krav.payments.formats.ocr_writer import OcrPayment, ocr_lines, write_ocr
 NETS_DAY = date(2026, 3, 3)
 
 
-def _sample(shared_samples: str, name: str) -> str:
-    with open(os.path.join(shared_samples, "ocr-giro", name), encoding="latin-1") as f:
+def _sample(samples: str, name: str) -> str:
+    with open(os.path.join(samples, "ocr-giro", name), encoding="latin-1") as f:
         return f.read()
 
 
-def test_python_netsgiro_sample(shared_samples: str) -> None:
-    parsed = parse_ocr(_sample(shared_samples, "python-netsgiro_ocr_giro_transactions.txt"))
+def test_python_netsgiro_sample(samples: str) -> None:
+    parsed = parse_ocr(_sample(samples, "python-netsgiro_ocr_giro_transactions.txt"))
     txs = parsed.transactions
     assert len(txs) == 20 and parsed.total_ore == 5_144_900
     first = txs[0]
@@ -35,10 +35,10 @@ def test_python_netsgiro_sample(shared_samples: str) -> None:
     assert len({t.external_id for t in txs}) == 20
 
 
-def test_agrees_with_netsgiro_on_the_samples(shared_samples: str) -> None:
+def test_agrees_with_netsgiro_on_the_samples(samples: str) -> None:
     for name in ("python-netsgiro_ocr_giro_transactions.txt",
                  "java-netsgiro_ocr3_type21_freetext.txt"):
-        data = _sample(shared_samples, name)
+        data = _sample(samples, name)
         ours = parse_ocr(data).transactions
         theirs = [t for a in netsgiro.parse(data).assignments for t in a.transactions]
         assert [t.amount for t in ours] == [t.amount for t in theirs]
@@ -48,8 +48,8 @@ def test_agrees_with_netsgiro_on_the_samples(shared_samples: str) -> None:
         assert [t.text for t in ours] == [t.text or "" for t in theirs]
 
 
-def test_free_text_payment_with_blank_kid(shared_samples: str) -> None:
-    (tx,) = parse_ocr(_sample(shared_samples, "java-netsgiro_ocr3_type21_freetext.txt")
+def test_free_text_payment_with_blank_kid(samples: str) -> None:
+    (tx,) = parse_ocr(_sample(samples, "java-netsgiro_ocr3_type21_freetext.txt")
                       ).transactions
     assert tx.kid == "" and tx.text == "ABCDEFGHIJKLMNOPQRSTUVWXZYabcdefghijklmn"
     assert tx.payer_account == ""  # all zeros means unknown, although it passes MOD11
