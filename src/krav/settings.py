@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 from krav.kernel.errors import InvalidInput
 from krav.kernel.ids import validate_orgnr
@@ -69,3 +70,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise InvalidInput(f"ukjent verdi {values['smtp_security']!r}",
                            where="KRAV_SMTP_SECURITY", allowed=", ".join(SMTP_SECURITY))
     return Settings(agency=agency, **values)  # type: ignore[arg-type]
+
+
+def law_dir(env: dict[str, str] | None = None) -> Path | None:
+    """``KRAV_LAW_DIR``: the agency's local law values (``krav law set``), or ``None`` if unset.
+
+    Read by the law loader on each ``law_book()`` call rather than kept in :class:`Settings`:
+    the law book is reached from pure code that is handed no settings.
+    """
+    value = (os.environ if env is None else env).get("KRAV_LAW_DIR", "").strip()
+    return Path(value).expanduser() if value else None

@@ -179,15 +179,60 @@ def test_unknown_name_is_refused(tmp_path: Path) -> None:
         book.value("fees/satsen", date(2020, 1, 1))
 
 
-def test_expiring_value_lapses_after_its_half_year(tmp_path: Path) -> None:
+def test_half_yearly_value_lapses_after_its_half_year(tmp_path: Path) -> None:
     body = (
-        "description: r\nunit: percent\nexpires_after_months: 6\nvalues:\n"
+        "description: r\nunit: percent\nperiod: half_year\nvalues:\n"
         '  2026-07-01: {value: "12.25", source: s}\n'
     )
     book = load_book(tree(tmp_path, {"interest/r": body}))
     assert book.value("interest/r", date(2026, 12, 31)) == Decimal("12.25")
-    with pytest.raises(LawDataError, match="legg inn verdien fra 2027-01-01"):
+    with pytest.raises(LawDataError, match=r"interest/r har ingen verdi for 2027-01-01: siste "
+                       r"kjente verdi gjelder til og med 2026-12-31; .*krav law set interest/r "
+                       r"--from 2027-01-01"):
         book.value("interest/r", date(2027, 1, 1))
+
+
+def test_a_missing_half_year_in_the_middle_is_a_gap_too(tmp_path: Path) -> None:
+    """Issue 8: a half-yearly value is valid to the end of its half-year and none after it —
+    also when a later half-year has a value again (no silent reuse of an older amount)."""
+    body = (
+        "description: k\nunit: NOK\nperiod: half_year\nvalues:\n"
+        '  2026-01-01: {value: "460", source: s}\n  2027-01-01: {value: "440", source: s}\n'
+    )
+    book = load_book(tree(tmp_path, {"compensation/k": body}))
+    with pytest.raises(LawDataError, match="til og med 2026-06-30"):
+        book.value("compensation/k", date(2026, 7, 1))
+    assert book.value("compensation/k", date(2027, 3, 1)) == Decimal("440")
+    gaps = book.gaps(date(2026, 6, 1), date(2027, 12, 31))
+    assert [(g.name, g.first_missing, g.last_known) for g in gaps] == [
+        ("compensation/k", date(2026, 7, 1), date(2026, 6, 30))]
+    assert book.gaps(date(2027, 1, 1), date(2027, 6, 30)) == []
+    later = book.gaps(date(2027, 1, 1), date(2027, 7, 1))
+    assert [(g.first_missing, g.last_known) for g in later] == [(date(2027, 7, 1), date(2027, 6, 30))]
+
+
+def test_half_yearly_values_start_on_1_january_or_1_july(tmp_path: Path) -> None:
+    body = (
+        "description: r\nunit: percent\nperiod: half_year\nvalues:\n"
+        '  2026-01-01: {value: "12", source: s}\n  2026-08-01: {value: "12.25", source: s}\n'
+    )
+    assert "r.yaml:6: 2026-08-01: en halvårsverdi gjelder fra 1. januar eller 1. juli" in refused(
+        tmp_path, body, "interest/r")
+
+
+def test_unknown_period_is_refused(tmp_path: Path) -> None:
+    body = ("description: r\nunit: percent\nperiod: quarter\nvalues:\n"
+            '  2026-01-01: {value: "12", source: s}\n')
+    assert "r.yaml:3: period 'quarter'" in refused(tmp_path, body, "interest/r")
+
+
+def test_every_half_yearly_quantity_is_marked_in_the_data() -> None:
+    """The half-year rule is data (``period: half_year``), not a list in code: krav's two
+    half-yearly quantities (FRL § 3 and § 3 a, law-no.md §§ 3–4) carry it, the others do not."""
+    book = load_book(DEFAULT_ROOT)
+    half_yearly = sorted(n for n in book.names() if not n.startswith("regimes/")
+                         and book.quantity(n).period == "half_year")
+    assert half_yearly == ["compensation/standardkompensasjon", "interest/forsinkelsesrente"]
 
 
 def test_regime_keyed_quantity_must_cover_every_regime(tmp_path: Path) -> None:

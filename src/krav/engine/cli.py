@@ -20,6 +20,8 @@ from krav.cli.common import (
 )
 from krav.engine.run import run_nightly
 from krav.kernel.money import fmt_nok
+from krav.law import law_book
+from krav.law.check import warnings
 
 
 @app.command("run")
@@ -31,6 +33,7 @@ def run_command(
     """Nattkjøringen: før hver sak med et forfalt steg videre (trygg å kjøre flere ganger)."""
     day = day_option(as_of, "--as-of")
     engine = open_db(db)
+    _warn_law(day)
     if as_json:
         summary = run_nightly(engine, as_of=day, dry_run=dry_run)
         print_json(summary.to_json())
@@ -60,6 +63,17 @@ def run_command(
 
 
 HELD_EXIT_CODE = 3
+
+
+def _warn_law(day) -> None:  # type: ignore[no-untyped-def]
+    """Law data running out within 30 days (or a local value krav overrides): one line each on
+    standard error, so ``--json`` output stays JSON. A gap on the run day itself is not a
+    warning: the run stops with that error before writing anything (``require_known``)."""
+    book = law_book()
+    if book.gaps(day, day):
+        return
+    for line in warnings(book, day):
+        typer.echo(f"krav: {line}", err=True)
 
 
 def _warn_held(summary) -> None:  # type: ignore[no-untyped-def]

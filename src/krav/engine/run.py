@@ -29,6 +29,7 @@ from krav.engine.plan import ClaimPlan, PlanContext, plan_claim
 from krav.kernel.errors import KravError
 from krav.kernel.money import from_ore, to_ore
 from krav.law import law_book
+from krav.law.check import require_known
 from krav.settings import Agency, load_settings
 
 BATCH_SIZE = 5000
@@ -132,9 +133,10 @@ def run_nightly(engine: Engine, *, as_of: date, dry_run: bool = False,
     ``dry_run``, would be) done.
     """
     book = law_book()
-    # Every rate the run may charge must be known for the run day: a missing half-year rate
-    # stops the run here, before any batch is written, not halfway through.
-    book.value("interest/forsinkelsesrente", as_of)
+    # Every quantity the run may use (the half-yearly interest rate and § 3 a compensation among
+    # them) must be known for the run day: a gap stops the run here, before anything is
+    # written, not halfway through.
+    require_known(book, as_of)
     agency = agency or load_settings().agency
     summary = RunSummary(as_of=as_of, dry_run=dry_run)
     # A pause that ran out (``krav case pause --until``) ends first, so its case's step can run

@@ -9,6 +9,13 @@ A quantity is keyed in one of three ways (``keyed_by`` in its file):
 
 Regimes (the acts themselves) live in ``regimes/*.yaml`` with an ``in_force`` date that may be
 unset (``null``): setting it in data switches :meth:`LawBook.regime` without code changes.
+
+A quantity fixed for a period (``period: half_year`` in its file: the forsinkelsesrente,
+forsinkelsesrenteloven § 3 første ledd, and the § 3 a standardkompensasjon) has each value valid
+from its 1 January / 1 July to the end of that half-year and **none after it**: a day in a
+half-year without a value raises :class:`LawDataError` naming the quantity, the last day it is
+known for and the ``krav law set`` command that adds the published value. :meth:`LawBook.gaps`
+finds such days ahead of time (``krav law check``).
 """
 
 from __future__ import annotations
@@ -18,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from krav.kernel.dates import add_months
 from krav.kernel.errors import LawDataError
 
 
@@ -35,6 +41,7 @@ class Entry:
     text: str = ""  # the value as written in the file ("1/20", "700")
     keyed_by: str = "date"
     note: str = ""
+    local: bool = False  # from the agency's own overlay (KRAV_LAW_DIR), not from krav's data
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +54,58 @@ class Value:
     source: str
     note: str = ""
     line: int = 0
+    local: bool = False  # read from the overlay (KRAV_LAW_DIR), see ``loader``
+    file: str = ""  # the overlay file it was read from (local values only)
+
+
+PERIODS = ("half_year",)
+
+
+def period_end(start: date, period: str) -> date:
+    """The last day of the ``period`` that begins on ``start`` (a half-year: 30 June / 31 Dec)."""
+    if period != "half_year":  # pragma: no cover - the loader admits only PERIODS
+        raise LawDataError(f"ukjent periode {period!r}")
+    return date(start.year, 6, 30) if start.month <= 6 else date(start.year, 12, 31)
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A day a quantity has no value: ``first_missing``, after ``last_known`` (if any)."""
+
+    name: str
+    first_missing: date
+    last_known: date | None
+    period: str | None
+
+    def hint(self) -> str:
+        """How to add the value (bokmål): the ``krav law set`` command line."""
+        return (f"krav law set {self.name} --from {self.first_missing.isoformat()} "
+                f"--value … --source \"…\"")
+
+    def message(self) -> str:
+        """One line (bokmål): which quantity, from which day, the last day known, how to add."""
+        known = (f"siste kjente verdi gjelder til og med {self.last_known.isoformat()}"
+                 if self.last_known else "ingen verdi før denne dagen")
+        return (f"{self.name} har ingen verdi fra {self.first_missing.isoformat()} ({known}); "
+                f"legg inn den kunngjorte verdien med: {self.hint()}")
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A local (overlay) value on a day krav's own data also has one: krav's value wins."""
+
+    name: str
+    key: date
+    packaged: str
+    local: str
+    local_source: str
+    file: str
+
+    def message(self) -> str:
+        same = "samme verdi; den lokale linjen kan slettes" if self.packaged == self.local else (
+            f"krav bruker {self.packaged}, ikke den lokale {self.local}")
+        return (f"{self.name} {self.key.isoformat()}: både krav og den lokale filen {self.file} "
+                f"har en verdi ({same})")
 
 
 @dataclass(frozen=True)
@@ -59,7 +118,7 @@ class Quantity:
     keyed_by: str
     values: tuple[Value, ...]
     note: str = ""
-    expires_after_months: int | None = None
+    period: str | None = None  # "half_year": each value lapses at the end of its half-year
     line: int = 0  # where ``values:`` starts in the file
     starts: list[date] = field(default_factory=list)
 
@@ -84,8 +143,10 @@ class Regime:
 class LawBook:
     """All quantities and regimes of one parameter tree. Pure: no clock, no I/O after loading."""
 
-    def __init__(self, quantities: dict[str, Quantity], regimes: dict[str, Regime]) -> None:
+    def __init__(self, quantities: dict[str, Quantity], regimes: dict[str, Regime],
+                 conflicts: tuple[Conflict, ...] = ()) -> None:
         self._quantities = quantities
+        self.conflicts = conflicts  # local values overridden by krav's own (see ``loader``)
         self._regimes = regimes
         self._by_id = {r.regime: r for r in regimes.values()}
         self._in_force = sorted(
@@ -155,6 +216,40 @@ class LawBook:
         """The whole quantity (all its values), e.g. to list a history."""
         return self._quantity(name)
 
+    def gaps(self, first: date, last: date) -> list[Gap]:
+        """Every date-keyed quantity's first day in ``[first, last]`` without a value, by name.
+
+        A quantity without a ``period`` is known from its first value on; a periodic one only
+        through the end of each value's period (a missing half-year in the middle is a gap too).
+        Quantities keyed by due date are looked up by a claim's due date, not by the day, and
+        are known open-ended from their first value like the others.
+        """
+        result = []
+        for name in sorted(self._quantities):
+            gap = self.first_gap(name, first, last)
+            if gap is not None:
+                result.append(gap)
+        return result
+
+    def first_gap(self, name: str, first: date, last: date) -> Gap | None:
+        """The first day of ``[first, last]`` on which ``name`` has no value (``None``: none)."""
+        quantity = self._quantity(name)
+        if quantity.keyed_by == "regime":
+            return None
+        starts = quantity.starts
+        day = first
+        while day <= last:
+            index = bisect_right(starts, day) - 1
+            if index < 0:
+                return Gap(name, day, None, quantity.period)
+            if quantity.period is None:
+                return None
+            end = period_end(starts[index], quantity.period)
+            if day > end:
+                return Gap(name, day, end, quantity.period)
+            day = end + timedelta(days=1)
+        return None
+
     def regimes(self) -> list[Regime]:
         return sorted(self._regimes.values(), key=lambda r: r.adopted)
 
@@ -177,17 +272,17 @@ class LawBook:
         return index
 
     def _dated(self, quantity: Quantity, day: date) -> int:
-        """Index of the value of ``quantity`` in force on ``day`` (checks expiry)."""
+        """Index of the value of ``quantity`` in force on ``day`` (checks its period)."""
         index = self._index(quantity, day)
-        months = quantity.expires_after_months
-        if months is not None and index == len(quantity.values) - 1:
-            last_since = quantity.starts[-1]
-            expiry = add_months(last_since, months)
-            if day >= expiry:
+        if quantity.period is not None:
+            end = period_end(quantity.starts[index], quantity.period)
+            if day > end:
+                gap_start = end + timedelta(days=1)
+                gap = Gap(quantity.name, gap_start, end, quantity.period)
                 raise LawDataError(
-                    f"{quantity.name} har ingen verdi for {day.isoformat()}: siste verdi gjelder "
-                    f"{last_since.isoformat()}–{(expiry - timedelta(days=1)).isoformat()}; "
-                    f"legg inn verdien fra {expiry.isoformat()}"
+                    f"{quantity.name} har ingen verdi for {day.isoformat()}: siste kjente verdi "
+                    f"gjelder til og med {end.isoformat()}; legg inn den kunngjorte verdien fra "
+                    f"{gap_start.isoformat()} med: {gap.hint()}"
                 )
         return index
 
@@ -231,4 +326,5 @@ def _entry(quantity: Quantity, value: Value, since: date) -> Entry:
         value.text,
         quantity.keyed_by,
         value.note or quantity.note,
+        value.local,
     )

@@ -1,4 +1,4 @@
-"""``krav law show``, ``krav calc interest``, ``krav calc fees``, ``krav kid make|check``.
+"""``krav law show|check|set``, ``krav calc interest``, ``krav calc fees``, ``krav kid make|check``.
 
 Entry points: the only place in the law context that reads the clock (``--on`` defaults to today).
 """
@@ -13,12 +13,15 @@ import typer
 from rich.table import Table
 
 from krav.cli.apps import calc_app, kid_app, law_app
-from krav.cli.common import JsonOption, console, day_option, print_json
+from krav.cli.common import JsonOption, console, day_option, err_console, print_json
 from krav.kernel.dates import parse_date
 from krav.kernel.errors import InvalidInput
 from krav.kernel.ids import kid_algorithms, kid_valid, make_kid
 from krav.kernel.money import fmt, fmt_nok, parse_amount
 from krav.law import Entry, law_book
+from krav.law.check import WARN_DAYS, report
+from krav.law.loader import overlay_root
+from krav.law.overlay import set_local_value
 from krav.law.rules import compensation, instalment_uplift, interest, letter_fee, salaer
 
 OnOption = Annotated[str | None, typer.Option("--on", help="Dato (ÅÅÅÅ-MM-DD); standard: i dag")]
@@ -30,12 +33,15 @@ def law_show(on: OnOption = None, json: JsonOption = False) -> None:
     day = day_option(on, "--on")
     book = law_book()
     entries = book.on(day)
+    conflicts = [c.message() for c in book.conflicts]
     if json:
         print_json(
             {
                 "on": day,
                 "regime": book.regime(day),
                 "parameters": {name: _entry_json(e) for name, e in entries.items()},
+                "missing": [g.message() for g in book.gaps(day, day)],
+                "conflicts": conflicts,
             }
         )
         return
@@ -44,8 +50,57 @@ def law_show(on: OnOption = None, json: JsonOption = False) -> None:
         table.add_column(column, overflow="fold")
     for name, e in entries.items():
         since = e.since.isoformat() + (" (forfall)" if e.keyed_by == "due_date" else "")
-        table.add_row(name, e.text, since, e.source)
+        source = f"LOKAL (KRAV_LAW_DIR): {e.source}" if e.local else e.source
+        table.add_row(name, e.text + (" (lokal)" if e.local else ""), since, source)
+    for gap in book.gaps(day, day):
+        table.add_row(gap.name, "MANGLER", gap.first_missing.isoformat(), gap.hint())
     console.print(table)
+    for line in conflicts:
+        err_console.print(f"advarsel: {line}", markup=False, highlight=False)
+
+
+@law_app.command("check")
+def law_check(
+    days: Annotated[int, typer.Option("--days", min=0, max=3660,
+                                      help="Så mange dager framover (standard 30)")] = WARN_DAYS,
+    on: OnOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Sjekk at alle lovparametere har en verdi hver dag fra --on (i dag) og --days framover.
+
+    Avslutter med kode 1 når en verdi mangler i perioden (for varsling fra cron).
+    """
+    day = day_option(on, "--on")
+    result = report(law_book(), day, days)
+    if json:
+        print_json(result)
+    else:
+        for gap in result["gaps"]:
+            typer.echo(f"mangler: {gap['message']}")
+        for conflict in result["conflicts"]:
+            typer.echo(f"konflikt: {conflict['message']}")
+        if result["ok"]:
+            typer.echo(f"ok: alle lovparametere har verdi {result['from']} – {result['to']}")
+    if not result["ok"]:
+        raise SystemExit(1)
+
+
+@law_app.command("set")
+def law_set(
+    quantity: Annotated[str, typer.Argument(help="Lovparameter, f.eks. interest/forsinkelsesrente")],
+    start: Annotated[str, typer.Option("--from", help="Gjelder fra (ÅÅÅÅ-MM-DD)")],
+    value: Annotated[str, typer.Option("--value", help='Verdien, f.eks. "12.25"')],
+    source: Annotated[str, typer.Option("--source", help="Kilden (forskrift, kunngjøring)")],
+) -> None:
+    """Legg inn en kunngjort verdi lokalt (i KRAV_LAW_DIR), uten ny versjon av krav."""
+    day = parse_date(start, where="--from")
+    result = set_local_value(overlay_root(), quantity, day, value, source)
+    replaced = f" (erstattet {result.replaced})" if result.replaced else ""
+    typer.echo(f"{result.name} = {result.text} fra {result.start.isoformat()}{replaced}, "
+               f"lagret lokalt i {result.path}")
+    book = law_book()
+    for conflict in book.conflicts:
+        err_console.print(f"advarsel: {conflict.message()}", markup=False, highlight=False)
 
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
@@ -58,6 +113,7 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
         "keyed_by": entry.keyed_by,
         "source": entry.source,
         "description": entry.description,
+        "local": entry.local,
     }
 
 

@@ -6,7 +6,8 @@ A quantity file::
     unit: NOK                 # NOK EUR percent factor fraction | days months years count |
                               # bool rounding text list map bands
     keyed_by: date            # optional: date (default) | due_date | regime
-    expires_after_months: 6   # optional: the last value lapses (half-yearly rates)
+    period: half_year         # optional: each value is valid to the end of its half-year and
+                              # none after it; keys must then be 1 January or 1 July
     note: krav's choice …     # optional
     values:
       2017-01-01: {value: "700", source: "…"}
@@ -21,40 +22,72 @@ A regime file (``regimes/<id>.yaml``)::
 
 Strict: a float, a bad date, a duplicate key, an unknown or missing key, a value without a source
 or in the wrong form → :class:`LawDataError` naming ``file:line``.
+
+The local overlay (``$KRAV_LAW_DIR/no/<group>/<name>.yaml``, written by ``krav law set``) has the
+same format. It may only add values to quantities krav has (same unit, keying and period), never
+regimes; its values are marked ``local``. Where krav's own data and the overlay both have a value
+for a day, krav's value is used and the pair is kept in :attr:`LawBook.conflicts` (reported by
+``krav law show``, ``krav law check`` and ``krav run``): a published value that reached krav's
+release is the reference.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from krav.law.book import LawBook, Quantity, Regime, Value
+from krav.law.book import PERIODS, Conflict, LawBook, Quantity, Regime, Value
 from krav.law.strictyaml import YMap, fail, parse_date_text, read_yaml
 from krav.law.units import UNITS, parse_value
+from krav.settings import law_dir
 
 DEFAULT_ROOT = Path(__file__).parent / "parameters" / "no"
 KEYED_BY = ("date", "due_date", "regime")
-QUANTITY_KEYS = ({"description", "unit", "values"}, {"keyed_by", "note", "expires_after_months"})
+QUANTITY_KEYS = ({"description", "unit", "values"}, {"keyed_by", "note", "period"})
 VALUE_KEYS = ({"value", "source"}, {"note"})
 REGIME_KEYS = ({"description", "regime", "adopted", "in_force", "source"}, {"note"})
 
 
 def law_book(root: Path | None = None) -> LawBook:
-    """The law book of ``root`` (default: krav's own Norwegian parameters, loaded once)."""
+    """The law book of ``root`` (default: krav's own Norwegian parameters merged with the local
+    overlay of ``KRAV_LAW_DIR``, if set). The default book is cached per process; the cache key
+    includes the overlay's files with their size and modification time, so ``krav law set`` (or
+    another ``KRAV_LAW_DIR``) is seen by the next call."""
     if root is None:
-        return _default_book()
+        overlay = overlay_root()
+        return _default_book(overlay, _signature(overlay))
     return load_book(Path(root))
 
 
-@lru_cache(maxsize=1)
-def _default_book() -> LawBook:
-    return load_book(DEFAULT_ROOT)
+def overlay_root() -> Path | None:
+    """Where local values live: ``$KRAV_LAW_DIR/no`` (``None`` when the setting is unset)."""
+    base = law_dir()
+    return None if base is None else base / "no"
 
 
-def load_book(root: Path) -> LawBook:
-    """Read every ``*.yaml`` under ``root``; the name is the path without ``.yaml``."""
+def _signature(overlay: Path | None) -> tuple[tuple[str, int, int], ...]:
+    if overlay is None or not overlay.is_dir():
+        return ()
+    result = []
+    for path in sorted(overlay.rglob("*.yaml")):
+        stat = path.stat()
+        result.append((path.as_posix(), stat.st_mtime_ns, stat.st_size))
+    return tuple(result)
+
+
+@lru_cache(maxsize=4)
+def _default_book(overlay: Path | None, signature: tuple[tuple[str, int, int], ...]) -> LawBook:
+    return load_book(DEFAULT_ROOT, overlay)
+
+
+def load_book(root: Path, overlay: Path | None = None) -> LawBook:
+    """Read every ``*.yaml`` under ``root``; the name is the path without ``.yaml``.
+
+    ``overlay`` (a directory of the same layout, possibly absent) adds local values.
+    """
     if not root.is_dir():
         raise fail(str(root), 1, "mappen med lovparametere finnes ikke")
     quantities: dict[str, Quantity] = {}
@@ -67,8 +100,46 @@ def load_book(root: Path) -> LawBook:
             regimes[name] = _regime(name, data, where)
         else:
             quantities[name] = _quantity(name, data, where)
+    conflicts: list[Conflict] = []
+    if overlay is not None and overlay.is_dir():
+        for path in sorted(overlay.rglob("*.yaml")):
+            name = path.relative_to(overlay).with_suffix("").as_posix()
+            local = read_local(path, name, quantities)
+            quantities[name] = merge(quantities[name], local, conflicts)
     _check_regimes(regimes, quantities, root)
-    return LawBook(quantities, regimes)
+    return LawBook(quantities, regimes, tuple(conflicts))
+
+
+def read_local(path: Path, name: str, packaged: dict[str, Quantity]) -> Quantity:
+    """One overlay file, checked against krav's quantity of the same name."""
+    where = path.as_posix()
+    base = packaged.get(name)
+    if base is None or base.keyed_by == "regime":
+        known = "regimer kan ikke endres lokalt" if name.startswith("regimes/") else (
+            "filnavnet må være en av krav sine lovparametere, f.eks. "
+            "interest/forsinkelsesrente.yaml")
+        raise fail(where, 1, f"ukjent lovparameter {name!r} ({known})")
+    local = _quantity(name, read_yaml(path, where), where)
+    for key, mine, theirs in (("unit", local.unit, base.unit),
+                              ("keyed_by", local.keyed_by, base.keyed_by),
+                              ("period", local.period, base.period)):
+        if mine != theirs:
+            raise fail(where, 1, f"{key} er {mine!r}, men krav har {theirs!r} for {name}")
+    marked = tuple(replace(v, local=True, file=where) for v in local.values)
+    return replace(local, values=marked, starts=[])
+
+
+def merge(base: Quantity, local: Quantity, conflicts: list[Conflict]) -> Quantity:
+    """``base`` with ``local``'s values added; krav's own value wins on a day both have."""
+    values: dict[Any, Value] = {v.key: v for v in base.values}
+    for value in local.values:
+        own = values.get(value.key)
+        if own is not None:
+            conflicts.append(Conflict(base.name, value.key, own.text,  # type: ignore[arg-type]
+                                      value.text, value.source, value.file))
+            continue
+        values[value.key] = value
+    return replace(base, values=tuple(values[k] for k in sorted(values)), starts=[])
 
 
 def _check_keys(data: YMap, keys: tuple[set[str], set[str]], where: str, what: str) -> None:
@@ -107,16 +178,19 @@ def _quantity(name: str, data: YMap, where: str) -> Quantity:
             data.value_lines["keyed_by"],
             f"keyed_by {keyed_by!r} (tillatt: {', '.join(KEYED_BY)})",
         )
-    expires = data.get("expires_after_months")
-    if expires is not None and (
-        isinstance(expires, bool) or not isinstance(expires, int) or expires < 1
-    ):
+    period = data.get("period")
+    if period is not None and (period not in PERIODS or keyed_by != "date"):
         raise fail(
             where,
-            data.value_lines["expires_after_months"],
-            "expires_after_months må være et positivt heltall",
+            data.value_lines["period"],
+            f"period {period!r} (tillatt: {', '.join(PERIODS)}, bare med keyed_by: date)",
         )
     values = _values(data, unit, keyed_by, where)
+    if period == "half_year":
+        for value in values:
+            if (value.key.month, value.key.day) not in ((1, 1), (7, 1)):  # type: ignore[union-attr]
+                raise fail(where, value.line, f"{value.key}: en halvårsverdi gjelder fra "
+                                              "1. januar eller 1. juli")
     note = _text(data, "note", where) if "note" in data else ""
     return Quantity(
         name,
@@ -125,7 +199,7 @@ def _quantity(name: str, data: YMap, where: str) -> Quantity:
         keyed_by,
         values,
         note,
-        expires,
+        period,
         data.key_lines["values"],
     )
 
