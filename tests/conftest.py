@@ -28,6 +28,12 @@ HOW_TO_START_PG = (
 SAMPLES = os.path.join(os.path.dirname(__file__), "data")
 
 
+@pytest.fixture(autouse=True)
+def _no_local_law(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see krav's own law data only, unless a test sets ``KRAV_LAW_DIR`` itself."""
+    monkeypatch.delenv("KRAV_LAW_DIR", raising=False)
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 

@@ -268,9 +268,12 @@ def test_the_default_policy_survives_the_2026_act_coming_into_force(
     regime = root / "regimes" / "inkl2026.yaml"
     regime.write_text(regime.read_text(encoding="utf-8")
                       .replace("in_force: null", "in_force: 2027-01-01"), encoding="utf-8")
-    rates = root / "interest" / "forsinkelsesrente.yaml"  # a 2027 rate (test data)
-    rates.write_text(rates.read_text(encoding="utf-8").rstrip("\n")
-                     + '\n  2027-01-01: {value: "12.25", source: "testdata"}\n', encoding="utf-8")
+    for name, value in (("interest/forsinkelsesrente", "12.25"),  # 2027 values (test data):
+                        ("compensation/standardkompensasjon", "440")):  # both are half-yearly
+        path = root / f"{name}.yaml"
+        path.write_text(path.read_text(encoding="utf-8").rstrip("\n")
+                        + f'\n  2027-01-01: {{value: "{value}", source: "testdata"}}\n',
+                        encoding="utf-8")
     book = law_book(root)
     monkeypatch.setattr(run_module, "law_book", lambda: book)
     import_claims(engine, tmp_path, [claim_row(due=date(2026, 12, 10))])
@@ -278,6 +281,32 @@ def test_the_default_policy_survives_the_2026_act_coming_into_force(
     got = [(lt["kind"], lt["sender"], lt["sent_on"], lt["fee_ore"]) for lt in letters_of(engine)]
     assert got == [("reminder", "creditor", date(2026, 12, 24), 3800),
                    ("collection_notice", "agency", date(2027, 1, 8), 3800)]
+
+
+def test_a_run_in_a_half_year_without_compensation_stops_before_writing(
+        engine, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8: with the 2027 interest rate added but no 2027 § 3 a amount, the run used to
+    charge a business debtor 2026 H2's 430 kr in 2027; now it stops before writing anything,
+    naming the quantity, and goes through once the amount is added (here locally)."""
+    from krav.kernel.errors import LawDataError
+    from krav.law.overlay import set_local_value
+
+    law = tmp_path / "lov"
+    monkeypatch.setenv("KRAV_LAW_DIR", str(law))
+    set_local_value(law / "no", "interest/forsinkelsesrente", date(2027, 1, 1), "12.00", "test")
+    import_claims(engine, tmp_path, [claim_row(debtor=BYGG, due=date(2026, 12, 20))])
+    run_days(engine, date(2026, 12, 21), date(2026, 12, 31))
+    before = table_counts(engine)
+    with pytest.raises(LawDataError, match="compensation/standardkompensasjon har ingen verdi "
+                                           "fra 2027-01-01 .*til og med 2026-12-31"):
+        run_nightly(engine, as_of=date(2027, 1, 3))
+    assert table_counts(engine) == before
+    assert [p for p in postings_of(engine) if p["kind"] == "compensation"] == []
+    set_local_value(law / "no", "compensation/standardkompensasjon", date(2027, 1, 1), "440",
+                    "test")
+    run_nightly(engine, as_of=date(2027, 1, 3))
+    comp = [(p["on"], p["amount_ore"]) for p in postings_of(engine) if p["kind"] == "compensation"]
+    assert comp == [(date(2027, 1, 3), 44000)]
 
 
 def test_a_claim_changed_by_someone_else_during_the_run_rolls_the_batch_back(

@@ -70,7 +70,11 @@ def period_end(start: date, period: str) -> date:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """A day a quantity has no value: ``first_missing``, after ``last_known`` (if any)."""
+    """A quantity has no value from ``first_missing`` on, after ``last_known`` (if any).
+
+    For a periodic quantity ``first_missing`` is the first day of the period without a value
+    (1 January / 1 July): the day a published value must be added from.
+    """
 
     name: str
     first_missing: date
@@ -245,8 +249,8 @@ class LawBook:
             if quantity.period is None:
                 return None
             end = period_end(starts[index], quantity.period)
-            if day > end:
-                return Gap(name, day, end, quantity.period)
+            if day > end:  # the gap began the day after the period ended (maybe before ``first``)
+                return Gap(name, end + timedelta(days=1), end, quantity.period)
             day = end + timedelta(days=1)
         return None
 

@@ -23,6 +23,13 @@ def gaps_ahead(book: LawBook, first: date, days: int) -> list[Gap]:
     return book.gaps(first, first + timedelta(days=days))
 
 
+def covered_until(book: LawBook, first: date, last: date) -> date:
+    """The last day of ``[first, last]`` up to which every quantity has a value (``last`` when
+    nothing runs out; the day before ``first`` when the first day already lacks one)."""
+    missing = [g.first_missing for g in book.gaps(first, last)]
+    return min(last, max(first, min(missing)) - timedelta(days=1)) if missing else last
+
+
 def require_known(book: LawBook, day: date) -> None:
     """Raise :class:`LawDataError` (one line per missing quantity, joined) unless every
     quantity has a value on ``day``: the nightly run calls this before it writes anything."""

@@ -124,7 +124,8 @@ def read_local(path: Path, name: str, packaged: dict[str, Quantity]) -> Quantity
                               ("keyed_by", local.keyed_by, base.keyed_by),
                               ("period", local.period, base.period)):
         if mine != theirs:
-            raise fail(where, 1, f"{key} er {mine!r}, men krav har {theirs!r} for {name}")
+            raise fail(where, 1, f"{key} er {mine or 'ingen'}, men krav har {theirs or 'ingen'} "
+                                 f"for {name}")
     marked = tuple(replace(v, local=True, file=where) for v in local.values)
     return replace(local, values=marked, starts=[])
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from krav.kernel.errors import InvalidInput, LawDataError
-from krav.law.book import Quantity, Value
+from krav.law.book import LawBook, Quantity, Value
 from krav.law.loader import DEFAULT_ROOT, load_book, merge, read_local
 from krav.law.units import DECIMAL_UNITS, INT_UNITS, ROUNDING_MODES
 
@@ -54,7 +54,7 @@ def set_local_value(overlay: Path | None, name: str, start: date, raw_value: str
         raise InvalidInput("ingen mappe for lokale lovverdier er satt", where="KRAV_LAW_DIR",
                            allowed="en mappe, f.eks. KRAV_LAW_DIR=/etc/krav/lov")
     packaged = load_book(root)
-    quantity = _settable(packaged.quantity(name) if name in packaged.names() else None, name)
+    quantity = _settable(packaged, name)
     if quantity.period == "half_year" and (start.month, start.day) not in ((1, 1), (7, 1)):
         raise InvalidInput(f"{name} fastsettes per halvår; en ny verdi gjelder fra 1. januar "
                            f"eller 1. juli, ikke {start.isoformat()}", where="--from",
@@ -79,7 +79,14 @@ def set_local_value(overlay: Path | None, name: str, start: date, raw_value: str
     return SetResult(path, name, start, text, replaced)
 
 
-def _settable(quantity: Quantity | None, name: str) -> Quantity:
+def _settable(packaged: LawBook, name: str) -> Quantity:
+    if name.startswith("regimes/") and name in packaged.names():
+        raise InvalidInput(f"{name} er et regime (en lov), ikke en verdi; ikrafttredelsen settes "
+                           "i krav sine egne data", where="QUANTITY")
+    try:
+        quantity = packaged.quantity(name)
+    except LawDataError:
+        quantity = None
     if quantity is None:
         raise InvalidInput(f"ukjent lovparameter {name!r}", where="QUANTITY",
                            allowed="et navn fra `krav law show`, f.eks. interest/forsinkelsesrente")
@@ -172,6 +179,7 @@ def _write_checked(path: Path, body: str, name: str, quantity: Quantity) -> None
             handle.write(body)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the overlay is read by every user of krav
         local = read_local(Path(tmp), name, {name: quantity})
         merge(quantity, local, [])
         os.replace(tmp, path)
