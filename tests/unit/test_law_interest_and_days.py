@@ -86,7 +86,8 @@ def test_one_day() -> None:
 
 
 def test_missing_rate_after_the_last_half_year_is_an_error_not_a_stale_rate() -> None:
-    with pytest.raises(LawDataError, match="krav law set interest/forsinkelsesrente --from 2027-01-01"):
+    with pytest.raises(LawDataError,
+                       match="krav law set interest/forsinkelsesrente --from 2027-01-01"):
         interest(BOOK, principal=D("100"), start=date(2026, 12, 1), end=date(2027, 1, 1))
     assert (
         interest(BOOK, principal=D("100"), start=date(2026, 12, 1), end=date(2026, 12, 31)).days

@@ -208,7 +208,8 @@ def test_a_missing_half_year_in_the_middle_is_a_gap_too(tmp_path: Path) -> None:
         ("compensation/k", date(2026, 7, 1), date(2026, 6, 30))]
     assert book.gaps(date(2027, 1, 1), date(2027, 6, 30)) == []
     later = book.gaps(date(2027, 1, 1), date(2027, 7, 1))
-    assert [(g.first_missing, g.last_known) for g in later] == [(date(2027, 7, 1), date(2027, 6, 30))]
+    assert [(g.first_missing, g.last_known) for g in later] == [
+        (date(2027, 7, 1), date(2027, 6, 30))]
 
 
 def test_half_yearly_values_start_on_1_january_or_1_july(tmp_path: Path) -> None:

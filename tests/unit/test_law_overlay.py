@@ -146,9 +146,11 @@ def test_krav_value_wins_over_a_local_value_for_the_same_day_and_the_conflict_is
     ("interest/rente", "description: r\nunit: percent\nvalues:\n"
                        '  2027-01-01: {value: "12", source: s}\n', "ukjent lovparameter"),
     ("interest/forsinkelsesrente", "description: r\nunit: NOK\nperiod: half_year\nvalues:\n"
-                                   '  2027-01-01: {value: "12", source: s}\n', "unit er NOK, men krav har percent"),
+                                   '  2027-01-01: {value: "12", source: s}\n',
+     "unit er NOK, men krav har percent"),
     ("interest/forsinkelsesrente", "description: r\nunit: percent\nvalues:\n"
-                                   '  2027-01-01: {value: "12", source: s}\n', "period er ingen, men krav har half_year"),
+                                   '  2027-01-01: {value: "12", source: s}\n',
+     "period er ingen, men krav har half_year"),
     ("interest/forsinkelsesrente", "description: r\nunit: percent\nperiod: half_year\nvalues:\n"
                                    "  2027-01-01: {value: 12.5, source: s}\n", "flyttall"),
 ])

@@ -6,6 +6,10 @@ Ask the book what is in force on a day::
     book = law_book()
     book.value("fees/inkassosats", date(2026, 3, 1))      # Decimal("750")
     book.regime(date(2026, 3, 1))                        # "inkl1988"
+    book.gaps(date(2026, 12, 3), date(2027, 1, 2))       # days ahead without a value
+
+``law_book()`` merges krav's data with the agency's local overlay (``KRAV_LAW_DIR``, written by
+``krav law set``; see ``loader`` and ``overlay``); ``krav.law.check`` finds gaps ahead.
 
 Quantities (file path under ``parameters/no/`` without ``.yaml``; see ``docs/law.md``):
 
@@ -23,9 +27,9 @@ Quantities (file path under ``parameters/no/`` without ``.yaml``; see ``docs/law
   ``salaer/no_vat_factor``, ``salaer/instalment_uplift_factor``,
   ``salaer/instalment_uplift_no_vat_factor``, ``salaer/instalment_uplift_after_instalments``,
   ``salaer/rounding``
-- interest (FRL §§ 2–3): ``interest/forsinkelsesrente`` (per half-year; lapses after 6 months),
+- interest (FRL §§ 2–3): ``interest/forsinkelsesrente`` (``period: half_year``: none after its half-year),
   ``interest/convention``, ``interest/consumer_max_statutory``
-- compensation (FRL § 3 a): ``compensation/standardkompensasjon``,
+- compensation (FRL § 3 a): ``compensation/standardkompensasjon`` (``period: half_year``),
   ``compensation/offset_against_costs``
 - legal steps: ``legal/rettsgebyr``, ``legal/utlegg_fee_factor``, ``legal/forliksklage_fee_factor``,
   ``legal/konkurs_security_factor``, ``legal/fee_rounding``

@@ -87,7 +87,8 @@ def law_check(
 
 @law_app.command("set")
 def law_set(
-    quantity: Annotated[str, typer.Argument(help="Lovparameter, f.eks. interest/forsinkelsesrente")],
+    quantity: Annotated[str, typer.Argument(
+        help="Lovparameter, f.eks. interest/forsinkelsesrente")],
     start: Annotated[str, typer.Option("--from", help="Gjelder fra (ÅÅÅÅ-MM-DD)")],
     value: Annotated[str, typer.Option("--value", help='Verdien, f.eks. "12.25"')],
     source: Annotated[str, typer.Option("--source", help="Kilden (forskrift, kunngjøring)")],
