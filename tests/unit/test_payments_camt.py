@@ -1,4 +1,4 @@
-"""camt.054/053 reader: every public sample (tests/data), generated Norwegian-style files, bad XML."""
+"""camt.054/053 reader: every public sample (tests/data), Norwegian-style files, bad XML."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Nets OCR giro parser: the public samples (tests/data), generated files, signs, totals and bad files."""
+"""Nets OCR giro parser: public samples (tests/data), generated files, signs, totals, bad files."""
 
 from __future__ import annotations
 

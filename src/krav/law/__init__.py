@@ -27,7 +27,8 @@ Quantities (file path under ``parameters/no/`` without ``.yaml``; see ``docs/law
   ``salaer/no_vat_factor``, ``salaer/instalment_uplift_factor``,
   ``salaer/instalment_uplift_no_vat_factor``, ``salaer/instalment_uplift_after_instalments``,
   ``salaer/rounding``
-- interest (FRL §§ 2–3): ``interest/forsinkelsesrente`` (``period: half_year``: none after its half-year),
+- interest (FRL §§ 2–3): ``interest/forsinkelsesrente`` (``period: half_year``: none after
+  its half-year),
   ``interest/convention``, ``interest/consumer_max_statutory``
 - compensation (FRL § 3 a): ``compensation/standardkompensasjon`` (``period: half_year``),
   ``compensation/offset_against_costs``
