@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from krav.cli.main import main
 from krav.db.tables import claims, creditors, events, letters, payments, postings
 from krav.engine.run import RunSummary, run_nightly
-from krav.intake.claims_csv import COLUMNS
+from krav.intake.claims_csv import COLUMNS, CREDITOR_COLUMNS
 from krav.intake.service import ImportResult, import_claims_file
 from krav.kernel.money import to_ore
 
@@ -54,6 +54,13 @@ OLA = Debtor(kind="consumer", name="Ola Hansen", national_id="29049024116",
 BYGG = Debtor(kind="business", name="Hansen Bygg AS", national_id="821175135",
               address="Industriveien 9", postcode="7010", city="Trondheim")
 
+# The profile every test creditor gets (add_creditor and the import's creditor columns agree),
+# so its letters can be made; a test of an incomplete profile blanks the cells it needs.
+CREDITOR_PROFILE = {"creditor_address": "Næringsveien 5", "creditor_postcode": "0150",
+                    "creditor_city": "Oslo", "creditor_account": "12038004563",
+                    "creditor_email": "faktura@example.no"}
+ALL_COLUMNS = (*COLUMNS, *CREDITOR_COLUMNS)
+
 INVALID_ORGNR = "845085154"  # NORDLYS with the last digit changed
 INVALID_FNR = "30076025379"
 
@@ -62,7 +69,8 @@ def claim_row(*, creditor: Creditor = NORDLYS, debtor: Debtor = KARI, invoice: s
               due: date = date(2026, 1, 5), amount: str = "1000.00",
               invoice_date: date | str | None = None, kid: str = "",
               description: str = "Strøm desember", **overrides: str) -> dict[str, str]:
-    """One CSV row (all 18 columns) for a claim; ``overrides`` replace any cell verbatim."""
+    """One CSV row (the 18 columns and the creditor's profile) for a claim; ``overrides``
+    replace any cell verbatim."""
     row = {
         "creditor_orgnr": creditor.orgnr, "creditor_name": creditor.name,
         "invoice_number": invoice,
@@ -73,15 +81,16 @@ def claim_row(*, creditor: Creditor = NORDLYS, debtor: Debtor = KARI, invoice: s
         "debtor_address": debtor.address, "debtor_postcode": debtor.postcode,
         "debtor_city": debtor.city, "debtor_country": "NO", "debtor_email": debtor.email,
         "debtor_phone": debtor.phone, "kid": kid, "description": description,
+        **CREDITOR_PROFILE,
     }
-    unknown = set(overrides) - set(COLUMNS)
+    unknown = set(overrides) - set(ALL_COLUMNS)
     assert not unknown, f"unknown columns {unknown}"
     row.update(overrides)
     return row
 
 
 def write_csv(path: Path, rows: Iterable[Mapping[str, str]],
-              columns: Iterable[str] = COLUMNS) -> Path:
+              columns: Iterable[str] = ALL_COLUMNS) -> Path:
     """Write ``rows`` as an import CSV (UTF-8, header row) and return ``path``."""
     columns = list(columns)
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -108,11 +117,15 @@ def add_creditor(engine: Engine, creditor: Creditor = NORDLYS, *, policy: Any = 
     """Create a creditor with its agreement (before its claims are imported)."""
     with engine.begin() as conn:
         return conn.execute(insert(creditors).values(
-            orgnr=creditor.orgnr, name=creditor.name, address="Næringsveien 5", postcode="0150",
-            city="Oslo", account_number="12038004562", kid_mod=kid_mod, kid_length=kid_length,
+            orgnr=creditor.orgnr, name=creditor.name,
+            address=CREDITOR_PROFILE["creditor_address"],
+            postcode=CREDITOR_PROFILE["creditor_postcode"],
+            city=CREDITOR_PROFILE["creditor_city"],
+            account_number=CREDITOR_PROFILE["creditor_account"], kid_mod=kid_mod,
+            kid_length=kid_length,
             kid_prefix="", vat_deductible=vat_deductible, commission_pct="0",
             allocation_order=allocation_order, policy=policy, channels=None,
-            email="faktura@example.no").returning(creditors.c.id)).scalar_one()
+            email=CREDITOR_PROFILE["creditor_email"]).returning(creditors.c.id)).scalar_one()
 
 
 def set_policy(engine: Engine, creditor: Creditor, policy: Any) -> None:

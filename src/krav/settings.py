@@ -41,7 +41,8 @@ class Settings:
     smtp_security: str = "auto"
     sms_url: str = ""
     sms_token: str = ""
-    public_url: str = "https://krav.example"
+    # the public site; no letter links to it until a page exists (krav.letters.messages)
+    public_url: str = ""
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

@@ -61,7 +61,7 @@ def book(engine, tmp_path):  # type: ignore[no-untyped-def]
                                      claim_row(invoice="3", amount="500.00")])
     with engine.begin() as conn:
         conn.execute(update(creditors).where(creditors.c.orgnr == NORDLYS.orgnr)
-                     .values(commission_pct="10", account_number="12038004562"))
+                     .values(commission_pct="10", account_number="12038004563"))
     charge(engine, "K-0000001", "salaer", 50_000, "agency")
     charge(engine, "K-0000001", "reminder_fee", 3_800, "creditor")
     charge(engine, "K-0000002", "collection_notice_fee", 10_000, "agency")

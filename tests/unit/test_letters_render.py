@@ -49,7 +49,7 @@ def test_every_debtor_letter_shows_the_payment_facts_and_why(kind, lang):
     if content["deadline"]:
         expected.append(day(content["deadline"]))
     for line in content["lines"]:
-        expected += [flat(money(line["amount"], lang)), line["basis"]]
+        expected += [flat(money(line["amount"], lang)), flat(line["basis"])]
     for value in expected:
         assert value in text, f"{kind}/{lang}: {value!r} missing"
 

@@ -135,13 +135,112 @@ def pause(ref: str, reason: ReasonOption, on: OnOption = None,
     console.print(f"{ref}: satt på pause" + (f" til {end.isoformat()}" if end else ""))
 
 
-creditor_app = typer.Typer(help="Oppdragsgivere: policy og avtaler.", no_args_is_help=True)
+creditor_app = typer.Typer(help="Oppdragsgivere: profil, policy og avtaler.",
+                           no_args_is_help=True)
 app.add_typer(creditor_app, name="creditor")
+
+NameOpt = Annotated[str | None, typer.Option("--name", help="Navn, f.eks. Nordlys Energi AS")]
+AddressOpt = Annotated[str | None, typer.Option("--address", help="Gateadresse eller postboks")]
+PostcodeOpt = Annotated[str | None, typer.Option("--postcode", help="Postnummer (fire sifre)")]
+CityOpt = Annotated[str | None, typer.Option("--city", help="Poststed")]
+AccountOpt = Annotated[str | None, typer.Option(
+    "--account", help="Kontonummer for utbetaling (11 sifre, f.eks. 1503.20.80119)")]
+EmailOpt = Annotated[str | None, typer.Option("--email", help="E-post (tom verdi fjerner den)")]
+PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Telefon (tom verdi fjerner den)")]
+CommissionOpt = Annotated[str | None, typer.Option(
+    "--commission", help="Provisjon i prosent av innkrevd hovedstol, 0–100 (f.eks. 12,5)")]
+LanguageOpt = Annotated[str | None, typer.Option(
+    "--language", help="Språk i det oppdragsgiveren får fra oss: nb eller en")]
+
+
+def _profile_values(name: str | None, address: str | None, postcode: str | None,
+                    city: str | None, account: str | None, email: str | None, phone: str | None,
+                    commission: str | None, language: str | None) -> dict[str, str | None]:
+    return {"name": name, "address": address, "postcode": postcode, "city": city,
+            "account_number": account, "email": email, "phone": phone,
+            "commission_pct": commission, "language": language}
+
+
+def _print_profile(data: dict) -> None:  # type: ignore[type-arg]
+    from krav.kernel.money import fmt_pct
+    from krav.letters.view import account, group_orgnr
+
+    console.print(f"[bold]{data['name']}[/] (org.nr. {group_orgnr(data['orgnr'])})")
+    rows = [("Adresse", data["address"]), ("Postnummer og sted",
+                                            f"{data['postcode']} {data['city']}".strip()),
+            ("Kontonummer", account(data["account_number"])), ("E-post", data["email"]),
+            ("Telefon", data["phone"]),
+            ("Provisjon", fmt_pct(data["commission_pct"] or "0")),
+            ("Språk", {"nb": "bokmål", "en": "engelsk"}.get(data["language"], data["language"]))]
+    for label, value in rows:
+        console.print(f"  {label}: {value or '—'}", highlight=False)
+    if data["missing"]:
+        console.print(f"  [bold red]Mangler for brev:[/] {', '.join(data['missing'])} "
+                      f"(sakene holdes tilbake til dette er fylt inn)", highlight=False)
+    else:
+        console.print("  Profilen er komplett for brev.")
+
+
+@creditor_app.command("add")
+def creditor_add(orgnr: str, name: NameOpt = None, address: AddressOpt = None,
+                 postcode: PostcodeOpt = None, city: CityOpt = None, account: AccountOpt = None,
+                 email: EmailOpt = None, phone: PhoneOpt = None,
+                 commission: CommissionOpt = None, language: LanguageOpt = None,
+                 db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Registrer en ny oppdragsgiver med navn, adresse og kontonummer (påkrevd for brev)."""
+    from krav.cases.creditors import add_creditor
+
+    values = _profile_values(name, address, postcode, city, account, email, phone, commission,
+                             language)
+    with open_db(db).begin() as conn:
+        data = add_creditor(conn, orgnr, values)
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"{data['orgnr']}: oppdragsgiver registrert")
+    _print_profile(data)
+
+
+@creditor_app.command("update")
+def creditor_update(orgnr: str, name: NameOpt = None, address: AddressOpt = None,
+                    postcode: PostcodeOpt = None, city: CityOpt = None,
+                    account: AccountOpt = None, email: EmailOpt = None, phone: PhoneOpt = None,
+                    commission: CommissionOpt = None, language: LanguageOpt = None,
+                    db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Endre oppdragsgiverens profil; bare feltene som er oppgitt endres."""
+    from krav.cases.creditors import update_creditor
+
+    values = _profile_values(name, address, postcode, city, account, email, phone, commission,
+                             language)
+    with open_db(db).begin() as conn:
+        data = update_creditor(conn, orgnr, values)
+    if as_json:
+        print_json(data)
+        return
+    console.print(f"{data['orgnr']}: profil oppdatert")
+    _print_profile(data)
+
+
+@creditor_app.command("show")
+def creditor_show(orgnr: str, db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Vis én oppdragsgiver: profil, hva brevene mangler, og avtalen."""
+    from krav.cases.creditors import show_creditor
+
+    with open_db(db).connect() as conn:
+        data = show_creditor(conn, orgnr)
+    if as_json:
+        print_json(data)
+        return
+    _print_profile(data)
+    steps = ", ".join(s["kind"] for s in data["policy"]["steps"])
+    console.print(f"  Dekningsrekkefølge: {data['allocation_order']} · brev før inkasso: "
+                  f"{steps or '—'} · godkjenning: "
+                  f"{'ja' if data['policy']['approval_required'] else 'nei'}", highlight=False)
 
 
 @creditor_app.command("list")
 def creditor_list(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Vis oppdragsgiverne med policy."""
+    """Vis oppdragsgiverne med profil, policy og hva brevene mangler."""
     from krav.cases.creditors import list_creditors
 
     engine = open_db(db)
@@ -151,13 +250,18 @@ def creditor_list(db: DbOption = None, as_json: JsonOption = False) -> None:
         print_json(rows)
         return
     table = Table(title="Oppdragsgivere")
-    for column in ("Org.nr", "Navn", "Dekningsrekkefølge", "Brev før inkasso", "Godkjenning"):
+    for column in ("Org.nr", "Navn", "Poststed", "Brev før inkasso", "Godkjenning", "Mangler"):
         table.add_column(column)
     for r in rows:
         steps = ", ".join(s["kind"] for s in r["policy"]["steps"])
-        table.add_row(r["orgnr"], r["name"], r["allocation_order"], steps,
-                      "ja" if r["policy"]["approval_required"] else "nei")
+        table.add_row(r["orgnr"], r["name"], r["city"], steps,
+                      "ja" if r["policy"]["approval_required"] else "nei",
+                      f"[red]{', '.join(r['missing'])}[/]" if r["missing"] else "")
     console.print(table)
+    incomplete = sum(1 for r in rows if r["missing"])
+    if incomplete:
+        console.print(f"{incomplete} oppdragsgiver(e) holdes tilbake til profilen er komplett; "
+                      "fyll inn med `krav creditor update ORGNR`")
 
 
 @creditor_app.command("set-policy")

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from krav.db.tables import claims, creditors, debtors, postings
-from krav.kernel.money import fmt, from_ore
+from krav.kernel.money import fmt, fmt_pct, from_ore
 from krav.law import rules
 from krav.ledger.model import COST_COMPONENTS
 from krav.settings import Agency
@@ -53,8 +53,11 @@ BASIS = {
 }
 
 
-def party(row: Mapping[Any, Any], prefix: str) -> dict[str, str]:
-    keys = ("name", "orgnr", "address", "postcode", "city")
+PARTY_KEYS = ("name", "orgnr", "address", "postcode", "city")
+
+
+def party(row: Mapping[Any, Any], prefix: str,
+          keys: tuple[str, ...] = PARTY_KEYS) -> dict[str, str]:
     return {k: str(row.get(f"{prefix}{k}", "") or "") for k in keys}
 
 
@@ -103,7 +106,7 @@ def build_content(*, kind: str, sender: str, sent_on: date, deadline: date | Non
     rate = rate_on(book, sent_on)
     if interest:
         lines.append({"label": labels["interest"], "amount": fmt(interest),
-                      "basis": f"forsinkelsesrenteloven § 3, {rate} % per år "
+                      "basis": f"forsinkelsesrenteloven § 3, {fmt_pct(rate)} per år "
                                f"fra {(due + timedelta(days=1)).strftime('%d.%m.%Y')}",
                       "rule": "FRL-3-forsinkelsesrente"})
     fees = ZERO
@@ -123,9 +126,12 @@ def build_content(*, kind: str, sender: str, sent_on: date, deadline: date | Non
         "deadline": deadline.isoformat() if deadline else None, "kid": claim["kid"],
         "account_number": agency.account_number if sender == "agency"
         else (claim.get("c_account_number") or agency.account_number),
-        "creditor": party(claim, "c_"),
+        # a letter says who to contact: the sender's e-mail and phone (the agency's from the
+        # settings, KRAV_AGENCY_EMAIL / KRAV_AGENCY_PHONE; the creditor's from its profile)
+        "creditor": party(claim, "c_", (*PARTY_KEYS, "email", "phone")),
         "agency": {"name": agency.name, "orgnr": agency.orgnr, "address": agency.address,
-                   "postcode": agency.postcode, "city": agency.city, "licence": agency.licence},
+                   "postcode": agency.postcode, "city": agency.city, "licence": agency.licence,
+                   "email": agency.email, "phone": agency.phone},
         "debtor": {**party(claim, "d_"), "kind": claim["d_kind"],
                    "country": claim.get("d_country") or "NO"},
         "amounts": {"principal": fmt(principal), "interest": fmt(interest), "fees": fmt(fees),
@@ -155,6 +161,7 @@ def claim_rows_query():  # type: ignore[no-untyped-def]
             creditors.c.address.label("c_address"), creditors.c.postcode.label("c_postcode"),
             creditors.c.city.label("c_city"),
             creditors.c.account_number.label("c_account_number"),
+            creditors.c.email.label("c_email"), creditors.c.phone.label("c_phone"),
             debtors.c.name.label("d_name"), debtors.c.national_id.label("d_orgnr"),
             debtors.c.address.label("d_address"), debtors.c.postcode.label("d_postcode"),
             debtors.c.city.label("d_city"), debtors.c.country.label("d_country"),

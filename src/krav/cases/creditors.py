@@ -1,7 +1,10 @@
-"""Creditor agreements: the dunning policy and the settings that shape a creditor's cases.
+"""Creditors (oppdragsgivere): their profile, the dunning policy and the settings that shape
+a creditor's cases.
 
 A policy is checked against the law in force on the day it is set (and again by every nightly
-run); an illegal one is refused with the rule it would break, and nothing is changed.
+run); an illegal one is refused with the rule it would break, and nothing is changed. A profile
+is validated field by field (org number and account number with python-stdnum); one lacking what
+the letters need holds the creditor's cases (:mod:`krav.cases.profile`).
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from krav.cases.policy import Policy, policy_from_json, validate_policy
+from krav.cases.profile import PROFILE_FIELDS, missing_fields, parse_profile
 from krav.db.tables import creditors
-from krav.kernel.errors import InvalidInput, NotFound
+from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
 from krav.kernel.ids import validate_orgnr
 from krav.law import law_book
 from krav.ledger.allocation import parse_order
@@ -55,9 +59,63 @@ def set_allocation_order(conn: Connection, orgnr: str, order: str) -> None:
         raise NotFound(f"ukjent kreditor {orgnr}")
 
 
+OPTION = {"name": "--name", "address": "--address", "postcode": "--postcode", "city": "--city",
+          "account_number": "--account", "email": "--email", "phone": "--phone",
+          "commission_pct": "--commission", "language": "--language"}
+REQUIRED_ON_ADD = ("name", "address", "postcode", "city", "account_number")
+
+
+def add_creditor(conn: Connection, orgnr: str, values: dict[str, str | None]) -> dict[str, Any]:
+    """Onboard a creditor with a complete profile; refused if the org number is registered."""
+    orgnr = validate_orgnr(orgnr, where="ORGNR")
+    absent = [OPTION[k] for k in REQUIRED_ON_ADD if not (values.get(k) or "").strip()]
+    if absent:
+        raise InvalidInput(f"mangler {', '.join(absent)}", where=f"krav creditor add {orgnr}")
+    profile = parse_profile(values, OPTION.__getitem__)
+    if conn.execute(select(creditors.c.id).where(creditors.c.orgnr == orgnr)).first():
+        raise UnableToProceed(f"oppdragsgiver {orgnr} finnes allerede; endre den med "
+                              f"`krav creditor update {orgnr}`")
+    conn.execute(insert(creditors).values(
+        orgnr=orgnr, kid_mod=10, kid_length=10, kid_prefix="", vat_deductible=True,
+        allocation_order="costs,interest,principal", policy=None, channels=None,
+        **{"email": "", "phone": "", "commission_pct": "0", "language": "nb", **profile}))
+    return show_creditor(conn, orgnr)
+
+
+def update_creditor(conn: Connection, orgnr: str,
+                    values: dict[str, str | None]) -> dict[str, Any]:
+    """Change the given fields of a creditor's profile (``None`` leaves a field as it is)."""
+    orgnr = validate_orgnr(orgnr, where="ORGNR")
+    profile = parse_profile(values, OPTION.__getitem__)
+    if not profile:
+        raise InvalidInput("ingenting å endre", where=f"krav creditor update {orgnr}",
+                           allowed=", ".join(OPTION.values()))
+    result = conn.execute(update(creditors).where(creditors.c.orgnr == orgnr).values(**profile))
+    if result.rowcount != 1:
+        raise NotFound(f"ukjent oppdragsgiver {orgnr}; registrer den med `krav creditor add`")
+    return show_creditor(conn, orgnr)
+
+
+def _profile(row: Any) -> dict[str, Any]:
+    data = {"orgnr": row.orgnr, **{k: getattr(row, k) for k in PROFILE_FIELDS}}
+    data["missing"] = missing_fields(data)
+    return data
+
+
+def show_creditor(conn: Connection, orgnr: str) -> dict[str, Any]:
+    """One creditor: its profile, what letters still need (``missing``) and its agreement."""
+    orgnr = validate_orgnr(orgnr, where="ORGNR")
+    row = conn.execute(select(creditors).where(creditors.c.orgnr == orgnr)).first()
+    if row is None:
+        raise NotFound(f"ukjent oppdragsgiver {orgnr}; registrer den med `krav creditor add`")
+    return {**_profile(row), "allocation_order": row.allocation_order,
+            "kid_mod": row.kid_mod, "kid_length": row.kid_length,
+            "policy": policy_from_json(row.policy).to_json()}
+
+
 def list_creditors(conn: Connection) -> list[dict[str, Any]]:
     return [{
-        "orgnr": r.orgnr, "name": r.name, "allocation_order": r.allocation_order,
+        **_profile(r), "allocation_order": r.allocation_order,
         "kid_mod": r.kid_mod, "kid_length": r.kid_length,
         "policy": policy_from_json(r.policy).to_json(),
     } for r in conn.execute(select(creditors).order_by(creditors.c.name))]

@@ -53,6 +53,8 @@ creditors = Table(
     Column("policy", JSON, nullable=True),  # dunning policy; None = the default policy
     Column("channels", JSON, nullable=True),  # channel preferences; None = defaults
     Column("email", String(200), nullable=False, default=""),
+    Column("phone", String(30), nullable=False, default=""),
+    Column("language", String(2), nullable=False, default="nb"),  # nb | en (statements to it)
 )
 
 debtors = Table(

@@ -64,13 +64,13 @@ def _configure_creditors(engine: Engine, sample_creditors: list[tuple[str, str]]
     """Three agreements: full autopilot; approval before collection; MOD11 KIDs, min. amount."""
     rows = [
         {"orgnr": sample_creditors[0][0], "name": sample_creditors[0][1], "kid_mod": 10,
-         "policy": None, "commission_pct": "0", "account_number": "12038004562"},
+         "policy": None, "commission_pct": "0", "account_number": "12038004563"},
         {"orgnr": sample_creditors[1][0], "name": sample_creditors[1][1], "kid_mod": 11,
          "policy": {"approval_required": True}, "commission_pct": "10",
          "account_number": "15032080119"},
         {"orgnr": sample_creditors[2][0], "name": sample_creditors[2][1], "kid_mod": 10,
          "policy": {"min_amount": "500.00"}, "commission_pct": "0",
-         "account_number": "60110514463"},
+         "account_number": "60110514460"},
     ]
     with engine.begin() as conn:
         for row in rows:

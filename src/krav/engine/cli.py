@@ -63,6 +63,7 @@ def run_command(
 
 
 HELD_EXIT_CODE = 3
+PROFILE_MARK = "holdes tilbake: mangler "  # krav.cases.profile.hold_reason
 
 
 def _warn_law(day) -> None:  # type: ignore[no-untyped-def]
@@ -77,11 +78,18 @@ def _warn_law(day) -> None:  # type: ignore[no-untyped-def]
 
 
 def _warn_held(summary) -> None:  # type: ignore[no-untyped-def]
-    """Creditors held back by a policy the law no longer allows: one line each, exit 3."""
+    """Creditors held back (a policy the law no longer allows, or a profile that lacks what
+    letters need): one line each and how to fix it, exit 3."""
     if not summary.held_creditors:
         return
     for line in summary.held_creditors:
         print(f"krav: {line}", file=sys.stderr)
-    print(f"krav: {summary.claims_held} saker ble holdt tilbake; rett policyen med "
-          "`krav creditor set-policy`", file=sys.stderr)
+    parts = [part for line in summary.held_creditors for part in line.split("; ")]
+    fixes = []
+    if any(PROFILE_MARK in part for part in parts):
+        fixes.append("fyll inn profilen med `krav creditor update ORGNR`")
+    if any(PROFILE_MARK not in part for part in parts):
+        fixes.append("rett policyen med `krav creditor set-policy`")
+    print(f"krav: {summary.claims_held} saker ble holdt tilbake; {' og '.join(fixes)}",
+          file=sys.stderr)
     raise typer.Exit(HELD_EXIT_CODE)

@@ -22,6 +22,7 @@ from sqlalchemy.engine import RowMapping
 from krav.cases.content import balances_by_component, build_content, claim_rows_query
 from krav.cases.model import ClaimState
 from krav.cases.policy import Policy, default_policy, policy_from_json, validate_policy
+from krav.cases.profile import LETTER_FIELDS, hold_reason, missing_fields
 from krav.cases.service import expired_pauses, resume_expired_pauses
 from krav.db.bulk import insert_rows, update_versioned
 from krav.db.tables import claims, creditors, debtors, events, letters, postings, runs
@@ -46,7 +47,8 @@ class RunSummary:
     charged_ore: int = 0
     events: dict[str, int] = field(default_factory=dict)
     plans: list[dict[str, Any]] = field(default_factory=list)  # dry-run detail
-    held_creditors: list[str] = field(default_factory=list)  # policies no longer lawful
+    # creditors held back: a policy no longer lawful, or a profile letters cannot be made from
+    held_creditors: list[str] = field(default_factory=list)
     claims_held: int = 0
     resumed: int = 0  # paused cases whose pause ran out
 
@@ -63,22 +65,35 @@ class RunSummary:
 
 def load_policies(conn: Connection, book: Any, on: date
                   ) -> tuple[dict[int, Policy], dict[int, str]]:
-    """Every creditor's policy, parsed and checked against the law in force ``on``.
+    """Every creditor's policy, parsed and checked against the law in force ``on``, and its
+    profile checked for what the letters need (one query for all creditors).
 
-    Returns the lawful policies by creditor id, and for each creditor whose stored policy is
-    no longer lawful (the law changed since it was set) the reason. Those creditors' cases are
-    held — nothing is sent or charged for them — while every other creditor's cases run.
+    Returns the lawful policies by creditor id, and for each creditor held back the reason: its
+    stored policy is no longer lawful (the law changed since it was set), or its profile lacks
+    what its letters must show (``krav.cases.profile``: name, address, account). Those
+    creditors' cases are held — nothing is sent or charged for them — while every other
+    creditor's cases run.
     """
     lawful: dict[int, Policy] = {}
     held: dict[int, str] = {}
-    for cid, orgnr, raw in conn.execute(select(creditors.c.id, creditors.c.orgnr,
-                                               creditors.c.policy)):
+    profile_columns = [creditors.c[key] for key in LETTER_FIELDS]
+    for row in conn.execute(select(creditors.c.id, creditors.c.orgnr, creditors.c.policy,
+                                   *profile_columns)):
+        cid, orgnr, raw = row.id, row.orgnr, row.policy
+        reasons = []
+        missing = missing_fields(row._mapping)
+        if missing:
+            reasons.append(hold_reason(orgnr, missing))
         try:
             policy = default_policy(book.regime(on)) if raw is None \
                 else policy_from_json(raw, where=f"policy for {orgnr}")
-            lawful[cid] = validate_policy(policy, book, on=on)
+            policy = validate_policy(policy, book, on=on)
         except KravError as exc:
-            held[cid] = f"oppdragsgiver {orgnr} holdes tilbake: {exc}"
+            reasons.append(f"oppdragsgiver {orgnr} holdes tilbake: {exc}")
+        if reasons:
+            held[cid] = "; ".join(reasons)
+        else:
+            lawful[cid] = policy
     return lawful, held
 
 

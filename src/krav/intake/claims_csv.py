@@ -2,7 +2,9 @@
 
 Columns (exact, in any order): creditor_orgnr, creditor_name, invoice_number, invoice_date,
 due_date, amount, currency, debtor_kind, debtor_name, debtor_id, debtor_address, debtor_postcode,
-debtor_city, debtor_country, debtor_email, debtor_phone, kid, description.
+debtor_city, debtor_country, debtor_email, debtor_phone, kid, description; optional: the
+creditor's profile, creditor_address, creditor_postcode, creditor_city, creditor_account,
+creditor_email (an empty cell means "not given"; see :mod:`krav.intake.service`).
 Every bad row is reported (row, column, what is wrong); one bad row means nothing is imported.
 """
 
@@ -26,6 +28,10 @@ COLUMNS = (
     "currency", "debtor_kind", "debtor_name", "debtor_id", "debtor_address", "debtor_postcode",
     "debtor_city", "debtor_country", "debtor_email", "debtor_phone", "kid", "description",
 )
+# Optional: the creditor's profile (krav.cases.profile), column → profile field.
+CREDITOR_COLUMNS = {"creditor_address": "address", "creditor_postcode": "postcode",
+                    "creditor_city": "city", "creditor_account": "account_number",
+                    "creditor_email": "email"}
 REQUIRED = ("creditor_orgnr", "creditor_name", "invoice_number", "invoice_date", "due_date",
             "amount", "debtor_kind", "debtor_name", "debtor_address", "debtor_postcode",
             "debtor_city")
@@ -63,6 +69,8 @@ class ClaimRow:
     debtor_phone: str
     kid: str | None
     description: str
+    # (profile field, value) for the creditor columns given on this row (krav.cases.profile)
+    creditor_profile: tuple[tuple[str, str], ...] = ()
 
 
 def read_rows(path: Path) -> tuple[list[ClaimRow], list[str]]:
@@ -150,6 +158,7 @@ def _parse_row(raw: dict[str, str | None], line: int,
     if kid and not kid_valid(kid):
         problems.append(f"{where('kid')}: ugyldig KID {kid!r} (tillatt: 2–25 sifre med gyldig "
                         "MOD10- eller MOD11-kontrollsiffer)")
+    profile = _creditor_profile(raw, where, problems)
     if problems:
         return None, problems
     return ClaimRow(
@@ -160,4 +169,23 @@ def _parse_row(raw: dict[str, str | None], line: int,
         debtor_postcode=values["debtor_postcode"], debtor_city=values["debtor_city"],
         debtor_country=country, debtor_email=values["debtor_email"],
         debtor_phone=values["debtor_phone"], kid=kid, description=values["description"],
+        creditor_profile=profile,
     ), []
+
+
+def _creditor_profile(raw: dict[str, str | None], where, problems: list[str]  # type: ignore[no-untyped-def]
+                      ) -> tuple[tuple[str, str], ...]:
+    """The creditor columns this row fills in, validated (an empty or absent cell: not given)."""
+    from krav.cases.profile import parse_profile
+
+    given = {field: (raw.get(column) or "").strip() for column, field in CREDITOR_COLUMNS.items()}
+    column_of = {field: column for column, field in CREDITOR_COLUMNS.items()}
+    out = []
+    for field, value in given.items():
+        if not value:
+            continue
+        try:
+            out += parse_profile({field: value}, lambda f: where(column_of[f])).items()
+        except InvalidInput as exc:
+            problems.append(str(exc))
+    return tuple(out)

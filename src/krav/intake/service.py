@@ -1,7 +1,8 @@
 """Import claims into the database: all rows in one transaction, set-wise, or nothing.
 
 Creditors are found or created by organisation number, debtors by national id (or, without one,
-by name and address); each claim gets a case reference, its KID (the creditor's scheme unless the
+by name and address). A creditor's profile columns (address, account, e-mail) fill in what its
+profile lacks and must agree with what it has (a conflict is a row error). Each claim gets a case reference, its KID (the creditor's scheme unless the
 row brings a valid one) and its first action date from the creditor's policy.
 """
 
@@ -12,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, tuple_, update
 
 from krav.cases.policy import policy_from_json
+from krav.cases.profile import PROFILE_FIELDS
 from krav.db.tables import claims, creditors, debtors, settings
-from krav.intake.claims_csv import ClaimRow, ImportRejected, read_rows
+from krav.intake.claims_csv import CREDITOR_COLUMNS, ClaimRow, ImportRejected, read_rows
 from krav.kernel.money import to_ore
 from krav.payments.kid import KidScheme, kid_for_claim
 
@@ -48,7 +50,7 @@ def debtor_identity(row: ClaimRow) -> str:
 def import_rows(conn: Connection, rows: Sequence[ClaimRow], *, as_of: date,
                 source: str = "import") -> ImportResult:
     """Insert ``rows`` (already validated); refuses duplicates of existing invoices per row."""
-    new_creditors = _ensure_creditors(conn, rows)
+    new_creditors = _ensure_creditors(conn, rows, source)
     creditor_rows = {r.orgnr: r for r in conn.execute(
         select(creditors.c.id, creditors.c.orgnr, creditors.c.kid_mod, creditors.c.kid_length,
                creditors.c.kid_prefix, creditors.c.policy)
@@ -103,18 +105,67 @@ def _refuse_generated_kid_clashes(rows: Sequence[ClaimRow], claim_rows: list[dic
         raise ImportRejected(source, problems)
 
 
-def _ensure_creditors(conn: Connection, rows: Sequence[ClaimRow]) -> int:
+def _ensure_creditors(conn: Connection, rows: Sequence[ClaimRow], source: str) -> int:
+    """Create the creditors not yet known, with the profile the file gives them; fill in what an
+    existing creditor's profile lacks. A value that differs from the profile (or from another
+    row of the file) is a row error: the file is refused and nothing changes."""
     wanted = {r.creditor_orgnr: r.creditor_name for r in rows}
-    existing = set(conn.execute(select(creditors.c.orgnr)
-                                .where(creditors.c.orgnr.in_(wanted))).scalars())
+    existing = {r.orgnr: r for r in conn.execute(
+        select(creditors.c.orgnr, *(creditors.c[f] for f in PROFILE_COLUMNS))
+        .where(creditors.c.orgnr.in_(wanted)))}
+    profiles, problems = _file_profiles(rows, existing, source)
+    if problems:
+        raise ImportRejected(source, problems)
     new = [{"orgnr": o, "name": n, "address": "", "postcode": "", "city": "",
             "account_number": "", "kid_mod": 10, "kid_length": 10, "kid_prefix": "",
             "vat_deductible": True, "commission_pct": "0",
             "allocation_order": "costs,interest,principal", "policy": None, "channels": None,
-            "email": ""} for o, n in wanted.items() if o not in existing]
+            "email": "", "phone": "", "language": "nb", **profiles.get(o, {})}
+           for o, n in wanted.items() if o not in existing]
     if new:
         conn.execute(insert(creditors), new)
+    filled = [{"o": o, **{f"v_{f}": getattr(existing[o], f) or profile.get(f, "")
+                          for f in PROFILE_COLUMNS}}
+              for o, profile in profiles.items() if o in existing]
+    if filled:
+        conn.execute(update(creditors).where(creditors.c.orgnr == bindparam("o"))
+                     .values({f: bindparam(f"v_{f}") for f in PROFILE_COLUMNS}), filled)
     return len(new)
+
+
+PROFILE_COLUMNS = tuple(CREDITOR_COLUMNS.values())
+_COLUMN_OF = {field: column for column, field in CREDITOR_COLUMNS.items()}
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _file_profiles(rows: Sequence[ClaimRow], existing: dict, source: str
+                   ) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Per creditor the profile values the file gives, checked against each other and against
+    the stored profile; returns them with one problem line per conflicting cell."""
+    profiles: dict[str, dict[str, str]] = {}
+    first_line: dict[tuple[str, str], int] = {}
+    problems = []
+    for row in rows:
+        stored = existing.get(row.creditor_orgnr)
+        for field, value in row.creditor_profile:
+            where = f"{source}, rad {row.line}, kolonne {_COLUMN_OF[field]}"
+            known = getattr(stored, field) if stored is not None else ""
+            given = profiles.setdefault(row.creditor_orgnr, {})
+            if known and not _same(known, value):
+                problems.append(f"{where}: {value!r} avviker fra oppdragsgiverens registrerte "
+                                f"{PROFILE_FIELDS[field]} {known!r} (endre den med "
+                                f"`krav creditor update {row.creditor_orgnr}`)")
+            elif field in given and not _same(given[field], value):
+                problems.append(f"{where}: {value!r} avviker fra {given[field]!r} på rad "
+                                f"{first_line[(row.creditor_orgnr, field)]} for samme "
+                                "oppdragsgiver")
+            elif field not in given:
+                given[field] = value
+                first_line[(row.creditor_orgnr, field)] = row.line
+    return {o: p for o, p in profiles.items() if p}, problems
 
 
 def _refuse_duplicates(conn: Connection, rows: Sequence[ClaimRow], creditor_rows: dict,

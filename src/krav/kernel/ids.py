@@ -1,15 +1,17 @@
-"""Identifiers: organisation numbers, national id numbers and KID.
+"""Identifiers: organisation, national id and account numbers, postcodes, contact details, KID.
 
-Organisation and national id numbers are validated with python-stdnum. KID check digits follow
+Organisation, national id and account numbers are validated with python-stdnum. KID check digits follow
 Nets' "System specification OCR giro" § 5 (MOD10 = Luhn; MOD11 with weights 2–7 from the right,
 remainder 1 giving ``-``).
 """
 
 from __future__ import annotations
 
+import re
+
 from stdnum import luhn
 from stdnum.exceptions import ValidationError
-from stdnum.no import fodselsnummer, orgnr
+from stdnum.no import fodselsnummer, kontonr, orgnr
 
 from krav.kernel.errors import InvalidInput
 
@@ -21,6 +23,49 @@ def validate_orgnr(value: str, *, where: str | None = None) -> str:
     except ValidationError:
         raise InvalidInput(f"ugyldig organisasjonsnummer {value!r}", where=where,
                            allowed="9 siffer med gyldig kontrollsiffer") from None
+
+
+def validate_account(value: str, *, where: str | None = None) -> str:
+    """A Norwegian bank account number (kontonummer: 11 digits, MOD11), compact form.
+
+    Dots and spaces as people write them (``1503.20.80119``) are accepted.
+    """
+    try:
+        return kontonr.validate(value)
+    except ValidationError:
+        raise InvalidInput(f"ugyldig kontonummer {value!r}", where=where,
+                           allowed="11 siffer med gyldig kontrollsiffer, f.eks. 1503.20.80119"
+                           ) from None
+
+
+def validate_postcode(value: str, *, where: str | None = None) -> str:
+    """A Norwegian postcode (postnummer): four digits."""
+    value = value.strip()
+    if not (len(value) == 4 and value.isascii() and value.isdigit()):
+        raise InvalidInput(f"ugyldig postnummer {value!r}", where=where, allowed="fire sifre")
+    return value
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9 ]{8,15}$")
+
+
+def validate_email(value: str, *, where: str | None = None) -> str:
+    """An e-mail address (one ``@``, a dot in the domain, no spaces)."""
+    value = value.strip()
+    if not EMAIL.match(value) or not value.isprintable():
+        raise InvalidInput(f"ugyldig e-postadresse {value!r}", where=where,
+                           allowed="en adresse som navn@firma.no")
+    return value
+
+
+def validate_phone(value: str, *, where: str | None = None) -> str:
+    """A phone number: 8–15 digits and spaces, optionally starting with ``+``."""
+    value = value.strip()
+    if not PHONE.match(value) or not value.isascii():
+        raise InvalidInput(f"ugyldig telefonnummer {value!r}", where=where,
+                           allowed="8–15 sifre, ev. med +")
+    return value
 
 
 def validate_fodselsnummer(value: str, *, where: str | None = None) -> str:

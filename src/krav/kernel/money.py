@@ -54,6 +54,14 @@ def fmt_nok(amount: Decimal) -> str:
     return sign + "\u00a0".join(groups) + "," + frac
 
 
+def fmt_pct(value: Decimal | str, places: int = 2) -> str:
+    """A percentage for people, Norwegian style: ``12,25 %`` (decimal comma, non-breaking space
+    before ``%``, ``places`` decimals rounded half up). The one style of every letter, e-mail
+    and text output that shows a rate."""
+    q = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{q:f}".replace(".", ",") + "\u00a0%"
+
+
 def parse_amount(text: str, *, where: str | None = None, allow_zero: bool = False,
                  allow_negative: bool = False) -> Decimal:
     """Parse ``1234.50`` (dot decimal, at most two decimals) into ``Decimal``.

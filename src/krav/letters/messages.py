@@ -21,9 +21,31 @@ TITLES = {
 }
 
 
-def sender_name(content: dict) -> str:
+def sender_party(content: dict) -> dict:
+    """The party the letter is from: the agency, or the creditor for its own letters."""
     party = content.get("agency") if content.get("sender", "agency") == "agency" else None
-    return (party or content.get("creditor") or {}).get("name", "")
+    return party or content.get("creditor") or {}
+
+
+def sender_name(content: dict) -> str:
+    return sender_party(content).get("name", "")
+
+
+def contact_line(content: dict) -> str:
+    """Who to contact about the letter: the sender's e-mail and phone as the letter gives them
+    (the agency's from ``KRAV_AGENCY_EMAIL`` / ``KRAV_AGENCY_PHONE``); empty when it has none."""
+    lang = content.get("language", "nb")
+    party = sender_party(content)
+    email, phone = party.get("email", ""), party.get("phone", "")
+    if lang == "en":
+        ways = [f"e-mail {email}" if email else "", f"phone {phone}" if phone else ""]
+        joined = " or ".join(w for w in ways if w)
+        return f"Questions about the case? Contact {party.get('name', 'us')}: {joined}." \
+            if joined else ""
+    ways = [f"e-post {email}" if email else "", f"telefon {phone}" if phone else ""]
+    joined = " eller ".join(w for w in ways if w)
+    return f"Spørsmål om saken? Kontakt {party.get('name', 'oss')} på {joined}." \
+        if joined else ""
 
 
 def file_name(content: dict, letter_id: int | None) -> str:
@@ -52,6 +74,7 @@ def email_text(content: dict, *, link: str) -> str:
             lines += [f"Amount due: {total}", f"Pay by: {deadline or '-'}",
                       f"Account number: {acct}", f"KID (payment reference): {kid}", ""]
         lines += [f"See the case and pay: {link}"] if link else []
+        lines += [contact_line(content)] if contact_line(content) else []
         lines += ["", "Yours sincerely", sender]
     else:
         lines = [f"Vedlagt er et brev fra {sender}: {title.lower()} i sak {ref}.", ""]
@@ -59,14 +82,23 @@ def email_text(content: dict, *, link: str) -> str:
             lines += [f"Å betale: {total}", f"Betalingsfrist: {deadline or '-'}",
                       f"Kontonummer: {acct}", f"KID: {kid}", ""]
         lines += [f"Se saken og betal: {link}"] if link else []
+        lines += [contact_line(content)] if contact_line(content) else []
         lines += ["", "Med vennlig hilsen", sender]
     return "\n".join(lines) + "\n"
 
 
+# Pages of the public site that exist, by letter kind (a path under ``KRAV_PUBLIC_URL`` with
+# ``{ref}``). None exists yet: the portal issue adds the pay page. Until then no letter, e-mail
+# or SMS links to the site, even when KRAV_PUBLIC_URL is set (a link must lead somewhere).
+PUBLIC_PAGES: dict[str, str] = {}
+
+
 def pay_link(content: dict, public_url: str) -> str:
-    """The case's pay page: the content's own link, else ``<public_url>/betal/<ref>``."""
+    """The case's page: the content's own ``pay_url``, else a page of ``public_url`` that
+    exists for this kind of letter (:data:`PUBLIC_PAGES`); empty when there is none."""
     if content.get("pay_url"):
         return str(content["pay_url"])
-    if public_url and content.get("ref") and content["kind"] != "settlement_statement":
-        return f"{public_url.rstrip('/')}/betal/{content['ref']}"
+    page = PUBLIC_PAGES.get(content.get("kind", ""))
+    if public_url and page and content.get("ref"):
+        return public_url.rstrip("/") + page.format(ref=content["ref"])
     return ""

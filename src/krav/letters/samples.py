@@ -43,7 +43,7 @@ def agency_block() -> dict:
 def creditor_block(n: int) -> dict:
     name, orgnr = CREDITORS[n % len(CREDITORS)]
     return {"name": name, "orgnr": orgnr, "address": "Kraftveien 2", "postcode": "0580",
-            "city": "OSLO"}
+            "city": "OSLO", "email": "post@example.no", "phone": "22 33 44 55"}
 
 
 def _debtor(n: int) -> dict:
@@ -56,7 +56,7 @@ def _lines(kind: str, principal: Decimal, interest: Decimal, paid: Decimal, n: i
     lines = [{"label": "Hovedstol", "amount": fmt(principal), "basis": f"Faktura {10045 + n}",
               "rule": "principal"},
              {"label": "Forsinkelsesrente", "amount": fmt(interest),
-              "basis": "forsinkelsesrenteloven § 3, 12,00 % fra 11.02.2026", "rule": "FRL-3"}]
+              "basis": "forsinkelsesrenteloven § 3, 12,00\u00a0% per år fra 11.02.2026", "rule": "FRL-3"}]
     if kind in ("reminder", "collection_notice", "payment_demand", "rest_notice") or n % 2:
         lines.append({"label": "Purregebyr", "amount": "38.00",
                       "basis": "inkassoforskriften § 1-2 (1/20 av inkassosatsen)",
@@ -95,7 +95,6 @@ def sample_content(kind: str, lang: str = "nb", *, n: int = 0, sender: str | Non
                     "paid": fmt(paid), "total": fmt(total)},
         "interest": {"rate": "12.00", "from": "2026-02-11", "through": sent_on.isoformat()},
         "lines": lines,
-        "pay_url": f"https://krav.example/betal/{ref}",
     }
     if kind == "payment_demand":
         content["enforcement_notice"] = n % 4 != 3

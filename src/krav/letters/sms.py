@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from krav.letters.channels import Outgoing, PermanentFailure, TemporaryFailure
+from krav.letters.messages import sender_party
 from krav.letters.view import day, money
 
 GSM7 = set(
@@ -42,19 +43,24 @@ def gsm7_length(text: str) -> int:
 
 
 def notice_text(content: dict, *, sender_name: str, link: str) -> str:
-    """The short notice: who, case, amount, deadline and a link; nothing else about the debt."""
+    """The short notice: who, case, amount, deadline, who to call (the sender's phone, else its
+    e-mail) and a link where a page exists; nothing else about the debt."""
     lang = content.get("language", "nb")
     amount = money((content.get("amounts") or {}).get("total"), lang)
     deadline = day(content.get("deadline"))
     ref = content.get("ref", "")
+    party = sender_party(content)
+    contact = party.get("phone") or party.get("email") or ""
     if lang == "en":
         text = f"{sender_name}: case {ref}, {amount}"
         text += f", pay by {deadline}." if deadline else "."
         text += f" Details and payment: {link}" if link else ""
+        text += f" Questions: {contact}" if contact else ""
     else:
         text = f"{sender_name}: sak {ref}, {amount}"
         text += f", betales innen {deadline}." if deadline else "."
         text += f" Se saken og betal: {link}" if link else ""
+        text += f" Spørsmål: {contact}" if contact else ""
     return to_gsm7(text)
 
 

@@ -1,6 +1,7 @@
 """From a content snapshot to the view a Typst template lays out: every text formatted.
 
 Formatting lives here, not in Typst: amounts ``1 234,50 kr`` (nb) / ``NOK 1,234.50`` (en),
+rates ``12,25 %`` (nb) / ``12.25 %`` (en), always with a non-breaking space before ``%``,
 dates ``dd.mm.yyyy`` in both languages, account numbers ``1503.20.80119``, org numbers
 ``914 778 271``. The templates hold the sentences; this module holds the numbers.
 """
@@ -8,10 +9,10 @@ dates ``dd.mm.yyyy`` in both languages, account numbers ``1503.20.80119``, org n
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from krav.kernel.money import fmt_nok
+from krav.kernel.money import fmt_nok, fmt_pct
 
 NBSP = "\u00a0"
 
@@ -58,11 +59,13 @@ def day(text: str | None) -> str:
 
 
 def rate(text: str | None, lang: str) -> str:
-    """``"12.00"`` → ``12,00 %`` (nb) or ``12.00 %`` (en)."""
+    """``"12.00"`` → ``12,00 %`` (nb, :func:`krav.kernel.money.fmt_pct`) or ``12.00 %`` (en);
+    a non-breaking space before ``%`` in both."""
     if text in (None, ""):
         return ""
-    value = f"{Decimal(str(text)):.2f}"
-    return f"{value.replace('.', ',') if lang == 'nb' else value}{NBSP}%"
+    if lang != "en":
+        return fmt_pct(str(text))
+    return f"{Decimal(str(text)).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}{NBSP}%"
 
 
 def account(number: str) -> str:

@@ -48,7 +48,7 @@ def build_claims(engine: Engine, n: int, *, paid_on: date, fees: bool = False,
     with engine.begin() as conn:
         conn.execute(insert(creditors).values(
             orgnr=CREDITOR_ORGNR, name="Benchmark Kreditor AS", address="", postcode="", city="",
-            account_number="12038004562", kid_mod=SCHEME.mod, kid_length=SCHEME.length,
+            account_number="12038004563", kid_mod=SCHEME.mod, kid_length=SCHEME.length,
             kid_prefix="", vat_deductible=True, commission_pct="0",
             allocation_order="costs,interest,principal", policy=None, channels=None, email=""))
         for start in range(0, n // 10 + 1, CHUNK):
