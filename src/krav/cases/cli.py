@@ -250,18 +250,22 @@ def creditor_list(db: DbOption = None, as_json: JsonOption = False) -> None:
         print_json(rows)
         return
     table = Table(title="Oppdragsgivere")
-    for column in ("Org.nr", "Navn", "Poststed", "Brev før inkasso", "Godkjenning", "Mangler"):
+    for column in ("Org.nr", "Navn", "Poststed", "Brev før inkasso", "Godkjenning", "Profil"):
         table.add_column(column)
     for r in rows:
         steps = ", ".join(s["kind"] for s in r["policy"]["steps"])
         table.add_row(r["orgnr"], r["name"], r["city"], steps,
                       "ja" if r["policy"]["approval_required"] else "nei",
-                      f"[red]{', '.join(r['missing'])}[/]" if r["missing"] else "")
+                      "[red]ufullstendig[/]" if r["missing"] else "komplett")
     console.print(table)
-    incomplete = sum(1 for r in rows if r["missing"])
-    if incomplete:
-        console.print(f"{incomplete} oppdragsgiver(e) holdes tilbake til profilen er komplett; "
-                      "fyll inn med `krav creditor update ORGNR`")
+    from krav.cases.profile import hold_reason
+
+    for r in rows:
+        if r["missing"]:
+            console.print(hold_reason(r["orgnr"], r["missing"]), highlight=False, soft_wrap=True)
+    if any(r["missing"] for r in rows):
+        console.print("Fyll inn med `krav creditor update ORGNR`; ingen brev lages for "
+                      "oppdragsgiveren før profilen er komplett.", highlight=False)
 
 
 @creditor_app.command("set-policy")

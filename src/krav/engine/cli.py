@@ -48,6 +48,8 @@ def run_command(
         table.add_row("pauser som er utløpt (gjenopptatt)", str(summary.resumed))
     table.add_row("saker med forfalt steg", str(summary.claims_due))
     table.add_row("saker endret", str(summary.claims_changed))
+    if summary.claims_held:
+        table.add_row("saker holdt tilbake (se under)", str(summary.claims_held))
     for kind, n in sorted(summary.letters.items()):
         table.add_row(f"brev: {kind}", str(n))
     for kind, n in sorted(summary.postings.items()):

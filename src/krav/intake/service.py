@@ -2,8 +2,9 @@
 
 Creditors are found or created by organisation number, debtors by national id (or, without one,
 by name and address). A creditor's profile columns (address, account, e-mail) fill in what its
-profile lacks and must agree with what it has (a conflict is a row error). Each claim gets a case reference, its KID (the creditor's scheme unless the
-row brings a valid one) and its first action date from the creditor's policy.
+profile lacks and must agree with what it has (a conflict is a row error). Each claim gets a
+case reference, its KID (the creditor's scheme unless the row brings a valid one) and its first
+action date from the creditor's policy.
 """
 
 from __future__ import annotations

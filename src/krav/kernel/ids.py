@@ -1,8 +1,8 @@
 """Identifiers: organisation, national id and account numbers, postcodes, contact details, KID.
 
-Organisation, national id and account numbers are validated with python-stdnum. KID check digits follow
-Nets' "System specification OCR giro" § 5 (MOD10 = Luhn; MOD11 with weights 2–7 from the right,
-remainder 1 giving ``-``).
+Organisation, national id and account numbers are validated with python-stdnum. KID check
+digits follow Nets' "System specification OCR giro" § 5 (MOD10 = Luhn; MOD11 with weights 2–7
+from the right, remainder 1 giving ``-``).
 """
 
 from __future__ import annotations

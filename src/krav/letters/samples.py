@@ -56,7 +56,8 @@ def _lines(kind: str, principal: Decimal, interest: Decimal, paid: Decimal, n: i
     lines = [{"label": "Hovedstol", "amount": fmt(principal), "basis": f"Faktura {10045 + n}",
               "rule": "principal"},
              {"label": "Forsinkelsesrente", "amount": fmt(interest),
-              "basis": "forsinkelsesrenteloven § 3, 12,00\u00a0% per år fra 11.02.2026", "rule": "FRL-3"}]
+              "basis": "forsinkelsesrenteloven § 3, 12,00\u00a0% per år fra 11.02.2026",
+              "rule": "FRL-3"}]
     if kind in ("reminder", "collection_notice", "payment_demand", "rest_notice") or n % 2:
         lines.append({"label": "Purregebyr", "amount": "38.00",
                       "basis": "inkassoforskriften § 1-2 (1/20 av inkassosatsen)",

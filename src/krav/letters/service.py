@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from krav.cases.profile import LETTER_FIELDS
 from krav.db.tables import claims, letters
-from krav.kernel.errors import NotFound
+from krav.kernel.errors import NotFound, UnableToProceed
 from krav.letters.channels import Channels
 from krav.letters.content import KINDS, LANGUAGES
 from krav.letters.email import SmtpChannel
@@ -35,6 +36,9 @@ def channels_from_settings(settings: Settings) -> Channels:
     return Channels(email=email, sms=sms, mailbox=NoDigitalMailbox())
 
 
+_PARTY_FIELDS = ("name", "address", "postcode", "city")  # what the content's creditor block holds
+
+
 def _write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -50,7 +54,23 @@ def render_case(engine: Engine, ref: str, out_dir: Path) -> list[Path]:
         rows = conn.execute(select(letters.c.id, letters.c.content)
                             .where(letters.c.claim_id == claim_id)
                             .order_by(letters.c.id)).all()
+    for row in rows:
+        _refuse_incomplete_creditor(ref, row.id, row.content)
     return write_letter_files([(r.id, r.content) for r in rows], out_dir)
+
+
+def _refuse_incomplete_creditor(ref: str, letter_id: int, content: dict) -> None:
+    """A letter must name its creditor with an address (inkassoloven §§ 9-10): one line naming
+    the creditor and what it lacks, rather than a template error."""
+    creditor = content.get("creditor") or {}
+    missing = [label for key, label in LETTER_FIELDS.items()
+               if key in _PARTY_FIELDS and not str(creditor.get(key) or "").strip()]
+    if missing:
+        orgnr = creditor.get("orgnr", "")
+        raise UnableToProceed(
+            f"sak {ref}, brev {letter_id}: oppdragsgiver {orgnr} {creditor.get('name', '')} "
+            f"mangler {', '.join(missing)}; brevet kan ikke lages (fyll inn profilen med "
+            f"`krav creditor update {orgnr}`; nattkjøringen holder sakene tilbake til da)")
 
 
 def write_letter_files(items: list[tuple[int, dict]], out_dir: Path,
