@@ -110,12 +110,16 @@ def test_a_creditor_created_by_the_import_gets_the_profile_columns(krav, engine,
 
 
 def test_an_import_fills_in_what_a_profile_lacks(krav, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    krav.json("import", "claims", str(write_csv(tmp_path / "a.csv",
-                                                 [claim_row(**BLANK_PROFILE)])))
+    out = krav.ok("import", "claims", str(write_csv(tmp_path / "a.csv",
+                                                    [claim_row(**BLANK_PROFILE)])))
+    assert f"Merk: oppdragsgiver {NORDLYS.orgnr} holdes tilbake: mangler adresse, postnummer, " \
+           "poststed, kontonummer" in " ".join(out.split())
     assert krav.json("creditor", "show", NORDLYS.orgnr)["missing"] == [
         "adresse", "postnummer", "poststed", "kontonummer"]
-    krav.json("import", "claims", str(write_csv(tmp_path / "b.csv", [claim_row(invoice="2")])))
+    out = krav.ok("import", "claims", str(write_csv(tmp_path / "b.csv",
+                                                    [claim_row(invoice="2")])))
     assert krav.json("creditor", "show", NORDLYS.orgnr)["missing"] == []
+    assert "Merk" not in out
 
 
 def test_a_column_that_contradicts_the_profile_is_a_row_error(krav, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]

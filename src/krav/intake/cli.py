@@ -20,3 +20,6 @@ def import_claims(file: Path, db: DbOption = None, as_json: JsonOption = False) 
         return
     console.print(f"Importerte {result.claims} krav ({result.creditors_created} nye kreditorer, "
                   f"{result.debtors_created} nye skyldnere) fra {file}")
+    for line in result.incomplete_creditors:  # no letter until the profile is complete
+        console.print(f"Merk: {line}; fyll inn med `krav creditor update ORGNR`",
+                      highlight=False, soft_wrap=True)

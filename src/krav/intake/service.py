@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, bindparam, insert, select, tuple_, update
 
 from krav.cases.policy import policy_from_json
-from krav.cases.profile import PROFILE_FIELDS
+from krav.cases.profile import LETTER_FIELDS, PROFILE_FIELDS, hold_reason, missing_fields
 from krav.db.tables import claims, creditors, debtors, settings
 from krav.intake.claims_csv import CREDITOR_COLUMNS, ClaimRow, ImportRejected, read_rows
 from krav.kernel.money import to_ore
@@ -29,6 +29,8 @@ class ImportResult:
     claims: int
     creditors_created: int
     debtors_created: int
+    # hold reasons of the file's creditors whose profile still lacks what letters need
+    incomplete_creditors: tuple[str, ...] = ()
 
 
 def import_claims_file(engine: Engine, path: Path, *, as_of: date) -> ImportResult:
@@ -54,7 +56,8 @@ def import_rows(conn: Connection, rows: Sequence[ClaimRow], *, as_of: date,
     new_creditors = _ensure_creditors(conn, rows, source)
     creditor_rows = {r.orgnr: r for r in conn.execute(
         select(creditors.c.id, creditors.c.orgnr, creditors.c.kid_mod, creditors.c.kid_length,
-               creditors.c.kid_prefix, creditors.c.policy)
+               creditors.c.kid_prefix, creditors.c.policy,
+               *(creditors.c[f] for f in LETTER_FIELDS))
         .where(creditors.c.orgnr.in_({r.creditor_orgnr for r in rows})))}
     _refuse_duplicates(conn, rows, creditor_rows, source)
     new_debtors, debtor_ids = _ensure_debtors(conn, rows)
@@ -82,8 +85,10 @@ def import_rows(conn: Connection, rows: Sequence[ClaimRow], *, as_of: date,
     _refuse_generated_kid_clashes(rows, claim_rows, source)
     conn.execute(insert(claims), claim_rows)
     _post_principal(conn, rows, creditor_rows)
+    incomplete = tuple(hold_reason(o, missing_fields(c._mapping))
+                       for o, c in sorted(creditor_rows.items()) if missing_fields(c._mapping))
     return ImportResult(claims=len(rows), creditors_created=new_creditors,
-                        debtors_created=new_debtors)
+                        debtors_created=new_debtors, incomplete_creditors=incomplete)
 
 
 def _agreement(creditor) -> tuple[KidScheme, int | None]:  # type: ignore[no-untyped-def]
