@@ -19,6 +19,7 @@ from tests.factories import (
     claim,
     claim_row,
     import_claims,
+    set_policy,
     letters_of,
     postings_of,
     run_days,
@@ -321,7 +322,9 @@ def test_a_payment_made_before_the_due_date_but_booked_late(reminded) -> None:  
 def test_a_late_booked_payment_never_takes_back_a_cost_already_paid(reminded) -> None:  # type: ignore[no-untyped-def]
     """The fee (charged 01-19) was paid by a payment booked first; a small payment dated 01-18
     but booked afterwards is a part payment and must not cancel the paid fee (found by fuzzing:
-    the fee went negative and the claim closed as paid with 34.57 unpaid)."""
+    the fee went negative and the claim closed as paid with 34.57 unpaid). The creditor has
+    turned the residual write-off off, so the rest stays owed."""
+    set_policy(reminded, NORDLYS, {"residual_write_off": "0"})
     pay(reminded, "1000.00", date(2026, 1, 25))
     pay(reminded, "10.00", date(2026, 1, 18), as_of=date(2026, 1, 26))
     c = claim(reminded)

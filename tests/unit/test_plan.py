@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,6 +21,7 @@ from krav.law import law_book
 from krav.ledger.model import COST_COMPONENTS
 
 D = Decimal
+NO_WRITE_OFF = replace(DEFAULT_POLICY, residual_write_off=D("0.00"))
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def state(*, due: date = date(2026, 1, 5), principal: str = "1000.00", kind: str
         demand_deadline=None, legal_deadline=None, next_action_on=first, approved=False,
         instalments=0, debtor_kind=kind, vat_deductible=True, principal=D(principal),
         interest=D("0.00"), costs=D("0.00"), interest_through=due, recovery_costs=D("0.00"),
-        compensation=D("0.00"), version=0)
+        compensation=D("0.00"), version=0, original_principal=D(principal))
     return base.evolve(**changes)
 
 
@@ -318,7 +319,8 @@ def test_recovery_costs_never_exceed_the_larger_of_compensation_and_costs(
     """Whatever the claim: at most two fee letters before the demand, the compensation at most
     once, and costs charged == max(compensation, fees + salær) (INKF §§ 1-5, 2-6)."""
     start = state(due=due, principal=str(principal), kind=kind).evolve(vat_deductible=vat)
-    w = walk(book, start, due, due + timedelta(days=150))
+    # every claim, however small: the creditor has turned the residual write-off off
+    w = walk(book, start, due, due + timedelta(days=150), NO_WRITE_OFF)
     f = w.final
     assert f.stage == "legal_ready"
     assert sum(1 for lt in w.letters if lt.kind != "payment_demand" and lt.fee > 0) <= 2
@@ -326,3 +328,59 @@ def test_recovery_costs_never_exceed_the_larger_of_compensation_and_costs(
     assert f.costs == max(f.compensation, f.recovery_costs)
     assert f.costs == sum(p.amount for p in w.postings if p.component in COST_COMPONENTS)
     assert all(p.amount >= 0 for p in w.postings)
+
+
+# A few kroner are not a collection case (issue 8 part 4): the creditor's residual_write_off.
+
+
+def test_a_rest_below_the_residual_write_off_is_written_off_and_the_case_closes_as_paid(book
+                                                                                        ) -> None:  # type: ignore[no-untyped-def]
+    """The debtor paid all but 40 kr of the principal on 01-10; the reminder day comes: the
+    rest, interest to the day included, is written off and the case closes as paid."""
+    s = state(principal="40.00", interest_through=date(2026, 1, 10)).evolve(
+        original_principal=D("1000.00"))
+    plan = plan_claim(s, PlanContext(book=book, as_of=date(2026, 1, 19),
+                                     policies={1: DEFAULT_POLICY}))
+    assert not plan.letters
+    got = [(p.kind, p.component, p.amount, p.rule) for p in plan.postings]
+    interest = plan.postings[0].amount
+    assert got == [("interest", "interest", interest, "FRL-3-forsinkelsesrente"),
+                   ("writeoff", "interest", -interest, "residual-write-off"),
+                   ("writeoff", "principal", D("-40.00"), "residual-write-off")]
+    assert plan.postings[1].inputs == {"threshold": "100.00", "rest": str(D("40.00") + interest)}
+    assert (plan.after.status, plan.after.total, plan.after.next_action_on) == ("closed", 0, None)
+    assert plan.events[0][0] == "closed" and plan.events[0][1]["reason"] == "paid"
+
+
+def test_a_rest_at_or_above_the_threshold_goes_on_as_before(book) -> None:  # type: ignore[no-untyped-def]
+    s = state(principal="100.00", interest_through=date(2026, 1, 10)).evolve(
+        original_principal=D("1000.00"))
+    plan = plan_claim(s, PlanContext(book=book, as_of=date(2026, 1, 19),
+                                     policies={1: DEFAULT_POLICY}))
+    assert [lt.kind for lt in plan.letters] == ["reminder"] and plan.letters[0].fee > 0
+    assert plan.after.status == "open"
+    off = plan_claim(s.copy().evolve(principal=D("40.00")),
+                     PlanContext(book=book, as_of=date(2026, 1, 19), policies={1: NO_WRITE_OFF}))
+    assert [lt.fee > 0 for lt in off.letters] == [True]
+
+
+def test_a_small_unpaid_invoice_gets_letters_without_fees_and_is_never_sent_to_collection(
+        book) -> None:  # type: ignore[no-untyped-def]
+    w = walk(book, state(principal="50.00", kind="business"), date(2026, 1, 5),
+             date(2026, 5, 1))
+    assert [(lt.kind, lt.fee) for lt in w.letters] == [("reminder", 0), ("collection_notice", 0)]
+    assert not [p for p in w.postings if p.component in COST_COMPONENTS]
+    assert (w.final.stage, w.final.next_action_on, w.final.status) == \
+        ("below_minimum", None, "open")
+
+
+def test_a_small_rest_with_costs_still_owed_waits_for_a_person(book) -> None:  # type: ignore[no-untyped-def]
+    s = state(principal="10.00", interest_through=date(2026, 2, 3), stage="reminder",
+              step_index=1, fee_letters=1, costs=D("35.00"), recovery_costs=D("35.00"),
+              next_action_on=date(2026, 2, 3)).evolve(original_principal=D("1000.00"))
+    plan = plan_claim(s, PlanContext(book=book, as_of=date(2026, 2, 3),
+                                     policies={1: DEFAULT_POLICY}))
+    assert not plan.letters and not plan.postings
+    assert plan.after.next_action_on is None and plan.after.status == "open"
+    assert plan.events == [("held", {"reason": "below_residual_write_off", "owed": "45.00",
+                                     "threshold": "100.00"})]

@@ -54,6 +54,8 @@ class ClaimState:
     recovery_costs: Decimal
     compensation: Decimal
     version: int
+    # what the invoice was: less principal left means the debtor paid (or was credited) part
+    original_principal: Decimal
 
     def evolve(self, **changes: object) -> ClaimState:
         for name, value in changes.items():

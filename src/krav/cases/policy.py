@@ -6,6 +6,7 @@ names the rule it enforces. The numbers come from the law data (``book.value``),
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -13,10 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from krav.kernel.errors import IllegalPolicy, InvalidInput
-from krav.kernel.money import parse_amount
+from krav.kernel.money import parse_amount, to_ore
 
 PRE_COLLECTION_KINDS = ("reminder", "collection_notice")
 SENDERS = ("creditor", "agency")
+# A creditor's default for ``Policy.residual_write_off`` (its choice; see there).
+DEFAULT_RESIDUAL_WRITE_OFF = Decimal("100.00")
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,16 @@ class LetterStep:
 
 @dataclass(frozen=True)
 class Policy:
-    """A creditor's dunning policy. ``collection`` turns on transfer to collection (inkasso)."""
+    """A creditor's dunning policy. ``collection`` turns on transfer to collection (inkasso).
+
+    ``residual_write_off`` is the creditor's choice, not a legal quantity: a rest below it (in
+    kroner, interest accrued to the day included) is not worth a letter. A payment that leaves
+    less is booked with the rest written off (a ``writeoff`` posting, rule
+    ``residual-write-off``) and the case closes as paid; the nightly run never sends a
+    fee-bearing letter, charges salær or transfers to collection while less than it is owed.
+    The default 100.00 kr mirrors the floor Skatteetaten itself applies before collecting small
+    restskatt; ``0`` turns the write-off off.
+    """
 
     steps: tuple[LetterStep, ...]
     collection: bool = True
@@ -46,10 +58,12 @@ class Policy:
     enforcement_notice: bool = True
     min_amount: Decimal = Decimal("0.00")
     claim_compensation: bool = True
+    residual_write_off: Decimal = DEFAULT_RESIDUAL_WRITE_OFF
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["min_amount"] = str(self.min_amount)
+        data["residual_write_off"] = str(self.residual_write_off)
         data["steps"] = [asdict(s) for s in self.steps]
         return data
 
@@ -139,7 +153,36 @@ def policy_from_json(data: Mapping[str, Any] | None, *, where: str = "policy") -
                                 allow_zero=True),
         claim_compensation=_bool(data.get("claim_compensation", defaults.claim_compensation),
                                  f"{where}.claim_compensation"),
+        residual_write_off=_residual(data, where),
     )
+
+
+def _residual(data: Mapping[str, Any], where: str) -> Decimal:
+    raw = data.get("residual_write_off")
+    if raw is None:
+        return DEFAULT_RESIDUAL_WRITE_OFF
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise InvalidInput(f"{raw!r} er ikke et beløp", where=f"{where}.residual_write_off",
+                           allowed="et beløp i kroner, 0 eller mer (0 slår av nedskrivningen)")
+    return parse_amount(str(raw), where=f"{where}.residual_write_off", allow_zero=True)
+
+
+def residual_write_off_ore(raw: Any) -> int:
+    """The ``residual_write_off`` of a stored policy (JSON text, a mapping or ``None`` for the
+    default) in øre, for the payment lanes, which read it straight from the creditor row.
+
+    A stored policy was validated when it was set; an unreadable one falls back to the default
+    rather than stopping a bank import (the nightly run holds such a creditor anyway)."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = None
+    try:
+        amount = _residual(raw if isinstance(raw, Mapping) else {}, "policy")
+    except InvalidInput:
+        amount = DEFAULT_RESIDUAL_WRITE_OFF
+    return to_ore(amount)
 
 
 @dataclass
@@ -221,6 +264,9 @@ def _check_collection(policy: Policy, limits: _Limits) -> None:
             f"policyen gir {policy.demand_deadline_days} (inkassoloven § 10)")
     if policy.min_amount < 0:
         limits.problems.append("minstebeløpet kan ikke være negativt")
+    if policy.residual_write_off < 0:
+        limits.problems.append("grensen for nedskrivning av restbeløp (residual_write_off) kan "
+                               "ikke være negativ")
 
 
 def validate_policy(policy: Policy, book: Any, *, on: date) -> Policy:

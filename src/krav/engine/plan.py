@@ -19,6 +19,7 @@ from krav.kernel.dates import add_months, next_business_day_on_or_after
 from krav.kernel.money import round_half_up
 from krav.law import rules
 from krav.ledger.model import Posting
+from krav.ledger.working import RESIDUAL_REFERENCE, RESIDUAL_RULE
 
 ZERO = Decimal("0.00")
 
@@ -105,9 +106,12 @@ def plan_claim(state: ClaimState, ctx: PlanContext) -> ClaimPlan:
 
 def _step(plan: ClaimPlan, policy: Policy, ctx: PlanContext) -> None:
     state = plan.after
+    small = _below_residual(plan, policy, ctx)
+    if small and _write_off_or_hold(plan, policy, ctx, small):
+        return
     if state.stage in ("invoiced", "reminder", "collection_notice") \
             and state.step_index < len(policy.steps):
-        _send_pre_collection_letter(plan, policy.steps[state.step_index], ctx)
+        _send_pre_collection_letter(plan, policy.steps[state.step_index], ctx, free=bool(small))
     elif state.stage in ("invoiced", "reminder", "collection_notice", "awaiting_approval"):
         _transfer_or_hold(plan, policy, ctx)
     elif state.stage == "collection":
@@ -118,6 +122,67 @@ def _step(plan: ClaimPlan, policy: Policy, ctx: PlanContext) -> None:
         _charge_salaer(plan, ctx, level="tung")
     else:  # stages that wait for a person
         plan.after = state.evolve(next_action_on=None)
+
+
+def _below_residual(plan: ClaimPlan, policy: Policy, ctx: PlanContext) -> Decimal:
+    """What the claim owes on the run day (interest accrued to it included) when that is more
+    than nothing but less than the creditor's ``residual_write_off``; otherwise zero."""
+    state = plan.after
+    threshold = policy.residual_write_off
+    if threshold <= 0:
+        return ZERO
+    accrued = ZERO
+    if state.principal > 0 and ctx.as_of > state.interest_through:
+        accrued, _ = ctx.interest(principal=state.principal, start=state.interest_through,
+                                  end=ctx.as_of)
+    owed = state.total + accrued
+    return owed if ZERO < owed < threshold else ZERO
+
+
+def _write_off_or_hold(plan: ClaimPlan, policy: Policy, ctx: PlanContext, owed: Decimal) -> bool:
+    """A claim that owes less than the creditor's ``residual_write_off`` (``cases.policy``) gets
+    no fee-bearing letter, no salær and no transfer to collection. Returns whether the step was
+    taken here; otherwise the letter step runs without a fee.
+
+    * Part of the invoice was paid and no costs are owed (the usual rest: the debtor paid the
+      letter's amount and interest ran on a few days): the rest is written off on the run day —
+      interest crystallised to it, then ``writeoff`` postings naming the rule — and the case
+      closes as paid, as a payment that left it would have done (``ledger.working``).
+    * Costs are still owed on such a rest (a principal-first order or the debtor's designation):
+      the planner has no per-component balances to write them off with, so the case waits for a
+      person (held, ``next_action_on`` cleared) with the reason.
+    * Nothing was paid (a small invoice): reminders and the inkassovarsel go out without a fee
+      (``free``); the transfer to collection — and any later step — is held instead.
+    """
+    state = plan.after
+    threshold = policy.residual_write_off
+    paid_part = state.principal < state.original_principal
+    if paid_part and state.costs == 0:
+        _crystallise_interest(plan, ctx, ctx.as_of)
+        after = plan.after
+        inputs = {"threshold": str(threshold), "rest": str(after.total)}
+        for component, amount in (("interest", after.interest), ("principal", after.principal)):
+            if amount > 0:
+                plan.postings.append(Posting(
+                    claim_id=state.id, on=ctx.as_of, kind="writeoff", component=component,
+                    amount=-amount, rule=RESIDUAL_RULE, reference=RESIDUAL_REFERENCE,
+                    key=f"writeoff:{ctx.as_of.isoformat()}:{component}", inputs=inputs))
+        plan.events.append(("closed", {"reason": "paid", "written_off": str(after.total),
+                                       "rule": RESIDUAL_RULE, "threshold": str(threshold)}))
+        plan.after = after.evolve(principal=ZERO, interest=ZERO, status="closed",
+                                  next_action_on=None)
+        return True
+    if paid_part or state.stage not in ("invoiced", "reminder", "collection_notice") \
+            or state.step_index >= len(policy.steps):
+        held = {"reason": "below_residual_write_off", "owed": str(owed),
+                "threshold": str(threshold)}
+        if state.stage in ("invoiced", "reminder", "collection_notice", "awaiting_approval"):
+            plan.after = state.evolve(stage="below_minimum", next_action_on=None)
+        else:
+            plan.after = state.evolve(next_action_on=None)
+        plan.events.append(("held", held))
+        return True
+    return False
 
 
 def _crystallise_interest(plan: ClaimPlan, ctx: PlanContext, until: date) -> None:
@@ -179,16 +244,20 @@ def _claim_compensation(plan: ClaimPlan, policy: Policy, ctx: PlanContext) -> No
     plan.after = state.evolve(compensation=charge.amount, costs=state.costs + new_part)
 
 
-def _send_pre_collection_letter(plan: ClaimPlan, step: LetterStep, ctx: PlanContext) -> None:
+def _send_pre_collection_letter(plan: ClaimPlan, step: LetterStep, ctx: PlanContext, *,
+                                free: bool = False) -> None:
+    """One letter of the policy; ``free``: no fee and no § 3a compensation (a claim below the
+    creditor's ``residual_write_off``)."""
     state = plan.after
     sent_on = ctx.as_of
     deadline = sent_on + timedelta(days=step.deadline_days)
     _crystallise_interest(plan, ctx, sent_on)
-    _claim_compensation(plan, ctx.policies[state.creditor_id], ctx)
+    if not free:
+        _claim_compensation(plan, ctx.policies[state.creditor_id], ctx)
     key = f"step{state.step_index + 1}:{step.kind}"
     fee = ZERO
     max_fees = int(ctx.book.value("rules/max_fee_letters_before_demand", sent_on))
-    if step.fee and plan.after.fee_letters < max_fees:
+    if step.fee and not free and plan.after.fee_letters < max_fees:
         charge = ctx.letter_fee(kind=step.kind, due=state.due_date, sent_on=sent_on,
                                 sender=step.sender)
         if charge.amount > 0:

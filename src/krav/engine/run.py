@@ -105,9 +105,11 @@ _STATE_COLUMNS = [
     debtors.c.kind.label("debtor_kind"), creditors.c.vat_deductible, claims.c.principal_ore,
     claims.c.interest_ore, claims.c.costs_ore, claims.c.interest_through,
     claims.c.recovery_costs_ore, claims.c.compensation_ore, claims.c.version,
+    claims.c.original_principal_ore,
 ]
 _MONEY = {"principal_ore": "principal", "interest_ore": "interest", "costs_ore": "costs",
-          "recovery_costs_ore": "recovery_costs", "compensation_ore": "compensation"}
+          "recovery_costs_ore": "recovery_costs", "compensation_ore": "compensation",
+          "original_principal_ore": "original_principal"}
 
 
 _STATE_KEYS = [c.key for c in _STATE_COLUMNS]
@@ -131,7 +133,7 @@ def _due_batch(conn: Connection, as_of: date, after_id: int, size: int) -> list[
     """One batch of due claims with everything the planner and the letters need (one query)."""
     content_columns = [c for c in claim_rows_query().selected_columns
                        if c.key not in {col.key for col in _STATE_COLUMNS}]
-    query = (select(*_STATE_COLUMNS, claims.c.original_principal_ore, *content_columns)
+    query = (select(*_STATE_COLUMNS, *content_columns)
              .join(debtors, debtors.c.id == claims.c.debtor_id)
              .join(creditors, creditors.c.id == claims.c.creditor_id)
              .where(_due_filter(as_of), claims.c.id > after_id)
@@ -225,7 +227,8 @@ _LETTER_COLUMNS = ("claim_id", "step_key", "kind", "sender", "sent_on", "deadlin
                    "language", "content", "status", "attempts")
 _CLAIM_STATE_COLUMNS = ("stage", "step_index", "fee_letters", "last_deadline", "demand_sent_on",
                         "demand_deadline", "legal_deadline", "next_action_on", "interest_ore",
-                        "costs_ore", "interest_through", "recovery_costs_ore", "compensation_ore")
+                        "costs_ore", "interest_through", "recovery_costs_ore", "compensation_ore",
+                        "principal_ore", "status", "close_reason", "closed_on")
 
 
 def _apply(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext, agency: Agency,
@@ -244,6 +247,9 @@ def _apply(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext, agency: A
         (a.stage, a.step_index, a.fee_letters, a.last_deadline, a.demand_sent_on,
          a.demand_deadline, a.legal_deadline, a.next_action_on, to_ore(a.interest),
          to_ore(a.costs), a.interest_through, to_ore(a.recovery_costs), to_ore(a.compensation),
+         # the planner closes a case only as paid: a rest below the residual write-off
+         to_ore(a.principal), a.status, "paid" if a.status == "closed" else None,
+         ctx.as_of if a.status == "closed" else None,
          plan.before.id, plan.before.version)
         for plan in changed for a in (plan.after,)])
     insert_rows(conn, letters, _LETTER_COLUMNS, letter_rows)

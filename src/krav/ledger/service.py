@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from krav.cases.content import balances_by_component, build_content, claim_rows_query
+from krav.cases.policy import residual_write_off_ore
 from krav.db.bulk import insert_rows, update_versioned
 from krav.db.tables import claims, creditors, events, letters, postings
 from krav.kernel.errors import NotFound
@@ -33,9 +34,11 @@ from krav.ledger.setwise import SetwiseResult, allocate_setwise
 from krav.ledger.working import (
     PaymentToAllocate,
     WorkingClaim,
+    closed_detail,
     crystallise,
     outstanding,
     post,
+    write_off_residual,
 )
 from krav.settings import Agency, load_settings
 
@@ -64,7 +67,8 @@ def _load(conn: Connection, claim_ids: set[int]) -> dict[int, WorkingClaim]:
     cols = [claims.c.id, claims.c.due_date, claims.c.status, claims.c.stage, claims.c.principal_ore,
             claims.c.interest_ore, claims.c.costs_ore, claims.c.interest_through,
             claims.c.last_deadline, claims.c.next_action_on, claims.c.close_reason,
-            claims.c.closed_on, claims.c.version, creditors.c.allocation_order]
+            claims.c.closed_on, claims.c.version, creditors.c.allocation_order,
+            creditors.c.policy]
     for start in range(0, len(ids), 2000):
         chunk = ids[start:start + 2000]
         query = (select(*cols).join(creditors, creditors.c.id == claims.c.creditor_id)
@@ -128,6 +132,8 @@ def _allocate_general(conn: Connection, items: Sequence[PaymentToAllocate], as_o
         summary.allocated_ore += to_ore(item.amount)
         if claim.row["status"] == "closed":  # already closed, or closed by this payment
             continue
+        if 0 < outstanding(claim) < from_ore(residual_write_off_ore(claim.row["policy"])):
+            write_off_residual(claim, item)
         if outstanding(claim) <= 0:
             claim.row.update(status="closed", close_reason="paid", closed_on=item.paid_on,
                              next_action_on=None)
@@ -185,7 +191,8 @@ def _write(conn: Connection, working: dict[int, WorkingClaim], as_of: date) -> N
         c.row["interest_through"], c.row["status"], c.row["close_reason"], c.row["closed_on"],
         c.row["next_action_on"], c.row["id"], c.row["version"]) for c in changed])
     insert_rows(conn, events, ("claim_id", "on", "kind", "detail", "actor"), [
-        (c.row["id"], c.row["closed_on"], "closed", {"reason": "paid"}, "payments")
+        (c.row["id"], c.row["closed_on"], "closed", closed_detail(c.row.get("written_off_ore")),
+         "payments")
         for c in changed if c.row["close_reason"] == "paid" and c.row["closed_on"]])
 
 

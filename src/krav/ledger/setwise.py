@@ -31,24 +31,32 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from krav.db.bulk import insert_prepared, json_text, placeholder, select_in
+from krav.cases.policy import residual_write_off_ore
+from krav.db.bulk import insert_prepared, json_text, select_in
 from krav.kernel.errors import NotFound, UnableToProceed
 from krav.kernel.money import from_ore, to_ore
 from krav.law import rules
 from krav.ledger.allocation import components_in_order, effective_order, parse_order, split
 from krav.ledger.model import COST_COMPONENTS
-from krav.ledger.working import PaymentToAllocate
+from krav.ledger.working import (
+    RESIDUAL_REFERENCE,
+    RESIDUAL_RULE,
+    PaymentToAllocate,
+    closed_detail,
+    residual_inputs,
+)
 
 POSTINGS = "ledger_allocation_postings"
 CLAIMS = "ledger_allocation_claims"
 ORDERS = "ledger_allocation_orders"
 # Staged posting types: the interest crystallised to the payment date, a part of the payment on
-# one component, the overpaid rest. Within a payment they come in this order.
-INTEREST, PART, OVERPAID = 0, 1, 2
+# one component, the overpaid rest, a rest below the creditor's ``residual_write_off`` written off.
+# Within a payment they come in this order.
+INTEREST, PART, OVERPAID, WRITEOFF = 0, 1, 2, 3
 _POSTING_COLUMNS = ("seq", "type", "claim_id", "paid_on", "component", "amount_ore",
                     "payment_id", "order_id", "inputs")
 _CLAIM_COLUMNS = ("claim_id", "version", "paid_on", "principal_after", "interest_after",
-                  "costs_after", "closes")
+                  "costs_after", "closes", "detail")
 _DDL = (
     # seq is the rowid on SQLite, so "ORDER BY seq" reads the table in order without a sort
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {POSTINGS} (seq INTEGER PRIMARY KEY, "
@@ -57,12 +65,13 @@ _DDL = (
     "order_id INTEGER NOT NULL, inputs TEXT NOT NULL)",
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {CLAIMS} (claim_id BIGINT NOT NULL, "
     "version INTEGER NOT NULL, paid_on DATE NOT NULL, principal_after BIGINT NOT NULL, "
-    "interest_after BIGINT NOT NULL, costs_after BIGINT NOT NULL, closes INTEGER NOT NULL)",
+    "interest_after BIGINT NOT NULL, costs_after BIGINT NOT NULL, closes INTEGER NOT NULL, "
+    "detail TEXT NOT NULL)",
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {ORDERS} (id INTEGER NOT NULL, "
     "reference VARCHAR(200) NOT NULL, inputs TEXT NOT NULL)",
 )
 _CLAIMS = ("SELECT c.id, c.status, c.stage, c.principal_ore, c.interest_ore, c.costs_ore, "
-           "c.interest_through, c.version, cr.allocation_order FROM claims c "
+           "c.interest_through, c.version, cr.allocation_order, cr.id, cr.policy FROM claims c "
            "JOIN creditors cr ON cr.id = c.creditor_id WHERE c.id IN ({})")
 _COST_KINDS = ", ".join(f"'{c}'" for c in COST_COMPONENTS)
 _COSTS = ('SELECT claim_id, component, SUM(amount_ore), '
@@ -110,9 +119,10 @@ def allocate_setwise(conn: Connection, items: Sequence[PaymentToAllocate], *, bo
     order_of: dict[tuple[str, str | None], tuple[tuple[str, ...], int]] = {}
     staged: list[tuple] = []
     changed: list[tuple] = []
+    thresholds: dict[int, int] = {}  # creditor id -> residual_write_off in øre
     for item in sorted(items, key=lambda i: i.payment_id):
-        _, status, stage, principal, interest, costs_ore, through_raw, version, order_text = \
-            claims[item.claim_id]
+        _, status, stage, principal, interest, costs_ore, through_raw, version, order_text, \
+            creditor_id, policy = claims[item.claim_id]
         amount = to_ore(item.amount)
         through = _day(through_raw, days)
         owed, last_cost = costs.get(item.claim_id, ({}, None)) if costs_ore else ({}, None)
@@ -144,10 +154,23 @@ def allocate_setwise(conn: Connection, items: Sequence[PaymentToAllocate], *, bo
         if overpaid > 0:
             staged.append((len(staged), OVERPAID, item.claim_id, paid_on, "overpaid",
                            -overpaid, item.payment_id, 0, ""))
+        rest = sum(balances.get(c, 0) for c in components)
+        threshold = thresholds.get(creditor_id)
+        if threshold is None:
+            threshold = thresholds[creditor_id] = residual_write_off_ore(policy)
+        written_off = rest if 0 < rest < threshold else 0
+        if written_off:  # as ``working.write_off_residual``: per component, allocation order
+            inputs = json_text(residual_inputs(threshold, rest)) or ""
+            for component in components:
+                if balances.get(component, 0) > 0:
+                    staged.append((len(staged), WRITEOFF, item.claim_id, paid_on, component,
+                                   -balances[component], item.payment_id, 0, inputs))
+                    balances[component] = 0
         costs_after = sum(balances[c] for c in owed) if owed else 0
         closes = balances["principal"] + balances["interest"] + costs_after <= 0
         changed.append((item.claim_id, version, paid_on, balances["principal"],
-                        balances["interest"], costs_after, int(closes)))
+                        balances["interest"], costs_after, int(closes),
+                        json_text(closed_detail(written_off)) or ""))
         result.payments += 1
         result.allocated_ore += amount
         result.overpaid_ore += overpaid
@@ -201,6 +224,10 @@ _SELECT_POSTINGS = {
                "'overskytende beløp skyldes tilbake til skyldner', {inputs}, s.payment_id, "
                "'payment:' || s.payment_id || ':overpaid' "
                f"FROM {POSTINGS} s WHERE s.type = {OVERPAID} ORDER BY s.seq"),
+    WRITEOFF: ("SELECT s.claim_id, s.paid_on, 'writeoff', s.component, s.amount_ore, "
+               f"'{RESIDUAL_RULE}', '{RESIDUAL_REFERENCE}', {{inputs}}, s.payment_id, "
+               "'writeoff:payment:' || s.payment_id || ':' || s.component "
+               f"FROM {POSTINGS} s WHERE s.type = {WRITEOFF} ORDER BY s.seq"),
 }
 
 
@@ -223,7 +250,7 @@ def _write(conn: Connection, staged: list[tuple], changed: list[tuple],
         conn.exec_driver_sql(f"ANALYZE {CLAIMS}")
     json = "CAST({} AS JSON)" if postgres else "{}"
     inputs = {INTEREST: json.format("s.inputs"), PART: json.format("o.inputs"),
-              OVERPAID: json.format("'{}'")}
+              OVERPAID: json.format("'{}'"), WRITEOFF: json.format("s.inputs")}
     # One statement per type: a claim's crystallised interest, then the parts of its payment in
     # the order of allocation, then the overpaid rest — the general path's id order per claim.
     for kind, select in _SELECT_POSTINGS.items():
@@ -243,8 +270,7 @@ def _write(conn: Connection, staged: list[tuple], changed: list[tuple],
         raise UnableToProceed(
             f"{len(changed) - updated} krav ble endret av en annen prosess under importen; "
             "ingenting er bokført — importer filen igjen")
-    mark = placeholder(conn)
     conn.exec_driver_sql(
         'INSERT INTO events (claim_id, "on", kind, detail, actor) '
-        f"SELECT claim_id, paid_on, 'closed', {json.format(mark)}, 'payments' "
-        f"FROM {CLAIMS} WHERE closes = 1", (json_text({"reason": "paid"}),))
+        f"SELECT claim_id, paid_on, 'closed', {json.format('detail')}, 'payments' "
+        f"FROM {CLAIMS} WHERE closes = 1")

@@ -11,8 +11,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from krav.kernel.money import to_ore
+from krav.cases.policy import residual_write_off_ore
+from krav.kernel.money import from_ore, to_ore
 from krav.law import rules
+from krav.ledger.allocation import components_in_order, effective_order, parse_order
 
 ZERO = Decimal("0.00")
 
@@ -72,3 +74,40 @@ def crystallise(claim: WorkingClaim, book: Any, until: date, key: str,
 
 def outstanding(claim: WorkingClaim) -> Decimal:
     return sum((v for k, v in claim.balances.items() if k != "overpaid"), ZERO)
+
+
+# The posting that writes off a rest below the creditor's ``residual_write_off``.
+RESIDUAL_RULE = "residual-write-off"
+RESIDUAL_REFERENCE = "restbeløp under oppdragsgivers grense for nedskrivning (avtalen)"
+
+
+def residual_inputs(threshold_ore: int, rest_ore: int) -> dict[str, str]:
+    """What a residual write-off posting records: the creditor's threshold and the rest."""
+    return {"threshold": str(from_ore(threshold_ore)), "rest": str(from_ore(rest_ore))}
+
+
+def write_off_residual(claim: WorkingClaim, item: PaymentToAllocate) -> None:
+    """Write off what ``item`` left owing (below the creditor's ``residual_write_off``, see
+    ``cases.policy.Policy``): one ``writeoff`` posting per component still owed, in the order
+    the payment was allocated, so the claim closes as paid. The postings carry the payment's id:
+    reversing the payment takes the write-off back too."""
+    threshold = residual_write_off_ore(claim.row["policy"])
+    rest = to_ore(outstanding(claim))
+    order = effective_order(parse_order(claim.row["allocation_order"]
+                                        or "costs,interest,principal"), item.designation)
+    for component in components_in_order(order):
+        owed = claim.balances.get(component, ZERO)
+        if owed > 0:
+            post(claim, on=item.paid_on, kind="writeoff", component=component, amount=-owed,
+                 rule=RESIDUAL_RULE, key=f"writeoff:payment:{item.payment_id}:{component}",
+                 reference=RESIDUAL_REFERENCE, inputs=residual_inputs(threshold, rest),
+                 payment_id=item.payment_id)
+    claim.row["written_off_ore"] = rest
+
+
+def closed_detail(written_off_ore: int | None) -> dict[str, str]:
+    """The detail of the ``closed`` event a payment writes: paid, and any rest written off."""
+    if not written_off_ore:
+        return {"reason": "paid"}
+    return {"reason": "paid", "written_off": str(from_ore(written_off_ore)),
+            "rule": RESIDUAL_RULE}
