@@ -140,6 +140,8 @@ def test_setwise_lane_books_what_the_general_path_books(db_url, tmp_path, lanes,
         assert setwise[part] == general[part], part
     assert setwise["summary"]["closed"] > 0 and setwise["summary"]["rest_notices"] > 0
     assert setwise["summary"]["overpaid_ore"] > 0
+    # rests below the default residual_write_off (100 kr: 2002, 3001) are written off alike
+    assert [p[3] for p in setwise["postings"] if p[2] == "writeoff"]
 
 
 @pytest.mark.parametrize("status", ["closed"])
