@@ -219,8 +219,8 @@ def test_list_cases(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     run_days(engine, date(2026, 1, 19), date(2026, 1, 19))
     act(engine, service.dispute, "K-0000002", on=date(2026, 1, 20), reason="Nei")
     with engine.connect() as conn:
-        rows = read.list_cases(conn)
-        disputed = read.list_cases(conn, status="disputed")
+        rows = read.list_cases(conn, as_of=date(2026, 1, 20))
+        disputed = read.list_cases(conn, status="disputed", as_of=date(2026, 1, 20))
     assert [(r["ref"], r["invoice_number"], r["status"], r["stage"]) for r in rows] == [
         ("K-0000001", "A1", "open", "reminder"), ("K-0000002", "A2", "disputed", "reminder")]
     assert [r["ref"] for r in disputed] == ["K-0000002"]

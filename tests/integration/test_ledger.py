@@ -19,10 +19,10 @@ from tests.factories import (
     claim,
     claim_row,
     import_claims,
-    set_policy,
     letters_of,
     postings_of,
     run_days,
+    set_policy,
 )
 
 from krav.cases import service as cases

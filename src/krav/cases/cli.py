@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from krav.cases import read, service
 from krav.cli.apps import app, case_app
 from krav.cli.common import DbOption, JsonOption, console, day_option, open_db, print_json
-from krav.kernel.money import fmt_nok
+from krav.kernel.money import fmt_nok, fmt_pct
 
 STAGE_NB = {
     "invoiced": "fakturert", "reminder": "purret", "collection_notice": "inkassovarsel",
@@ -21,38 +22,98 @@ STAGE_NB = {
 }
 
 
+STATUS_NB = {"open": "åpen", "paused": "pause", "disputed": "bestridt", "closed": "avsluttet"}
+CLOSE_NB = {"paid": "betalt", "withdrawn": "trukket", "written_off": "avskrevet",
+            "time_barred": "foreldet"}
+# The one name of what settles a case on the day (``read.amount_today``), in both views.
+TO_PAY = "Å betale i dag"
+OWED_BACK = "til gode"
+
+
+def _phase(row: dict[str, Any]) -> str:
+    """Where a case is, in a word or two: its stage while open, else its status."""
+    if row["status"] == "open":
+        return STAGE_NB.get(row["stage"], row["stage"])
+    if row["status"] == "closed":
+        return CLOSE_NB.get(row["close_reason"], "avsluttet")
+    return STATUS_NB.get(row["status"], row["status"])
+
+
+def _to_pay(row: dict[str, Any]) -> str:
+    """The amount to pay today, or what the debtor has til gode: never a negative "to pay"."""
+    if row["owed_back"] > 0:
+        return f"{OWED_BACK} {fmt_nok(row['owed_back'])}"
+    return fmt_nok(row["to_pay_today"])
+
+
+SearchOption = Annotated[str | None, typer.Option(
+    "--search", help="saksnummer, KID, fakturanummer, org.nr eller (del av) skyldners navn")]
+CreditorOption = Annotated[str | None, typer.Option(
+    "--creditor", help="ORGNR: bare denne oppdragsgiverens saker")]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="ÅÅÅÅ-MM-DD (standard: i dag)")]
+
+
 @app.command("cases")
 def cases_command(
     db: DbOption = None, as_json: JsonOption = False,
     status: Annotated[str | None, typer.Option(help="open|paused|disputed|closed")] = None,
     stage: Annotated[str | None, typer.Option(help="f.eks. payment_demand")] = None,
     limit: Annotated[int | None, typer.Option(help="høyst så mange")] = None,
+    search: SearchOption = None, creditor: CreditorOption = None, as_of: AsOfOption = None,
 ) -> None:
-    """Vis sakene (saksnummer, fakturanummer, status, fase)."""
-    engine = open_db(db)
-    with engine.connect() as conn:
-        rows = read.list_cases(conn, status=status, stage=stage, limit=limit)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(title=f"Saker ({len(rows)})")
-    for column in ("Sak", "Faktura", "Kreditor", "Skyldner", "Status", "Fase", "Saldo", "Neste"):
-        table.add_column(column, justify="right" if column == "Saldo" else "left")
-    for r in rows:
-        table.add_row(r["ref"], r["invoice_number"], r["creditor"], r["debtor"], r["status"],
-                      STAGE_NB.get(r["stage"], r["stage"]), fmt_nok(r["total"]),
-                      r["next_action_on"].isoformat() if r["next_action_on"] else "")
-    console.print(table)
-
-
-@case_app.command("show")
-def show(ref: str, db: DbOption = None, as_json: JsonOption = False,
-         as_of: Annotated[str | None, typer.Option("--as-of", help="ÅÅÅÅ-MM-DD")] = None) -> None:
-    """Vis én sak: brev, posteringer med hjemmel, saldo og påløpt rente."""
+    """Vis sakene: saksnummer, faktura, skyldner, fase og å betale i dag."""
     day = day_option(as_of, "--as-of")
     engine = open_db(db)
     with engine.connect() as conn:
-        view = read.case_view(conn, ref, as_of=day)
+        rows = read.list_cases(conn, status=status, stage=stage, limit=limit, search=search,
+                               creditor=creditor, as_of=day)
+    if as_json:
+        print_json(rows)
+        return
+    # fits an 80-column terminal: no vertical rules, names cut with an ellipsis, short dates;
+    # the creditor gets a column from 100 columns on (and is in --json). Widths include padding.
+    wide = console.width >= 100
+    amounts = [_to_pay(r) for r in rows]
+    names = max(12, console.width - 49 - max([len(TO_PAY), *map(len, amounts)]))
+    table = Table(title=f"Saker ({len(rows)}) per {day:%d.%m.%Y}", box=box.SIMPLE_HEAD,
+                  padding=(0, 1), pad_edge=False, collapse_padding=True)
+    table.add_column("Sak", no_wrap=True, width=10)
+    table.add_column("Faktura", no_wrap=True, overflow="ellipsis", min_width=7, max_width=10)
+    table.add_column("Skyldner", no_wrap=True, overflow="ellipsis",
+                     max_width=names * 3 // 5 if wide else names)
+    if wide:
+        table.add_column("Oppdragsgiver", no_wrap=True, overflow="ellipsis",
+                         max_width=names - names * 3 // 5)
+    table.add_column("Fase", no_wrap=True, overflow="ellipsis", max_width=14)
+    table.add_column(TO_PAY, justify="right", no_wrap=True, min_width=len(TO_PAY))
+    table.add_column("Neste", no_wrap=True, width=9)
+    for r, amount in zip(rows, amounts, strict=True):
+        table.add_row(r["ref"], r["invoice_number"], r["debtor"],
+                      *([r["creditor"]] if wide else []), _phase(r), amount,
+                      f"{r['next_action_on']:%d.%m.%y}" if r["next_action_on"] else "")
+    console.print(table)
+
+
+def _interest_text(p: dict[str, Any]) -> str:
+    """An interest posting's period and rate, as the letters print them."""
+    period = p["period"]
+    rates = " / ".join(f"{fmt_pct(r['rate'])} per år" for r in p["rates"])
+    days = period["days"]
+    return (f"{period['from']:%d.%m.%Y}–{period['through']:%d.%m.%Y} "
+            f"({days} {'dag' if days == 1 else 'dager'}, {rates})")
+
+
+@case_app.command("show")
+def show(ref: Annotated[str, typer.Argument(
+             help="saksnummer, KID, fakturanummer, org.nr eller skyldners navn")],
+         db: DbOption = None, as_json: JsonOption = False,
+         as_of: Annotated[str | None, typer.Option("--as-of", help="ÅÅÅÅ-MM-DD")] = None,
+         creditor: CreditorOption = None) -> None:
+    """Vis én sak: brev, posteringer med hjemmel, saldo og å betale i dag."""
+    day = day_option(as_of, "--as-of")
+    engine = open_db(db)
+    with engine.connect() as conn:
+        view = read.case_view(conn, ref, as_of=day, creditor=creditor)
     if as_json:
         print_json(view)
         return
@@ -72,12 +133,19 @@ def show(ref: str, db: DbOption = None, as_json: JsonOption = False,
     for column in ("Dato", "Type", "Beløp", "Regel", "Hjemmel"):
         postings.add_column(column, justify="right" if column == "Beløp" else "left")
     for p in view["postings"]:
-        postings.add_row(str(p["on"]), p["kind"], fmt_nok(p["amount"]), p["rule"], p["reference"])
+        basis = p["reference"] + (f", {_interest_text(p)}" if "period" in p else "")
+        postings.add_row(str(p["on"]), p["kind"], fmt_nok(p["amount"]), p["rule"], basis)
     console.print(postings)
     b = view["balance"]
     console.print(f"Saldo: hovedstol {fmt_nok(b['principal'])} · renter {fmt_nok(b['interest'])}"
-                  f" · gebyrer {fmt_nok(b['fees'])} · [bold]totalt {fmt_nok(b['total'])}[/]"
-                  f" · påløpt rente ikke bokført {fmt_nok(view['interest_accrued'])}")
+                  f" · gebyrer {fmt_nok(b['fees'])} · påløpt rente ikke bokført "
+                  f"{fmt_nok(view['interest_accrued'])}")
+    if view["owed_back"] > 0:
+        console.print(f"[bold]{TO_PAY}: {fmt_nok(view['to_pay_today'])}[/] · skyldneren har "
+                      f"[bold]{fmt_nok(view['owed_back'])} {OWED_BACK}[/] (skal tilbakebetales)")
+    else:
+        console.print(f"[bold]{TO_PAY}: {fmt_nok(view['to_pay_today'])}[/]"
+                      " (saldo og påløpt rente til og med dagen)")
 
 
 ReasonOption = Annotated[str, typer.Option("--reason", help="begrunnelse")]

@@ -27,6 +27,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite's lower() folds ASCII only; searching "ørjan" must find "Ørjan" (``cases.search``)
+    dbapi_connection.create_function("krav_fold", 1, _fold, deterministic=True)
+
+
+def _fold(text: str | None) -> str | None:
+    return None if text is None else text.lower()
 
 
 @lru_cache(maxsize=16)

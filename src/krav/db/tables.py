@@ -118,6 +118,8 @@ claims = Table(
 )
 # The nightly run's selection: status = 'open' AND next_action_on <= as_of, answered from the index.
 Index("ix_claims_due", claims.c.status, claims.c.next_action_on)
+# ``krav case show 1001`` / ``krav cases --search 1001``: an invoice number across creditors.
+Index("ix_claims_invoice_number", claims.c.invoice_number)
 
 postings = Table(
     "postings",
