@@ -168,3 +168,23 @@ def test_the_policy_carries_the_threshold(engine) -> None:  # type: ignore[no-un
     assert policy_from_json({"residual_write_off": "0"}).residual_write_off == 0
     assert policy_from_json({"residual_write_off": 250}).to_json()["residual_write_off"] == \
         "250.00"
+
+
+def test_set_policy_takes_the_threshold_and_refuses_a_negative_one(engine, db_url, capsys,
+                                                                   tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from tests.factories import Krav, add_creditor, table_counts
+
+    krav = Krav(db_url, capsys)
+    add_creditor(engine, NORDLYS)
+    bad, good = tmp_path / "bad.json", tmp_path / "good.json"
+    bad.write_text(json.dumps({"residual_write_off": "-5.00"}))
+    good.write_text(json.dumps({"residual_write_off": "250"}))
+    before = table_counts(engine)
+    code, out, err = krav("creditor", "set-policy", NORDLYS.orgnr, str(bad))
+    assert code != 0 and err.count("\n") == 1 and "residual_write_off" in err
+    assert table_counts(engine) == before
+    krav.ok("creditor", "set-policy", NORDLYS.orgnr, str(good))
+    [row] = krav.json("creditor", "list")
+    assert row["policy"]["residual_write_off"] == "250.00"
