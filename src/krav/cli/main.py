@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
+from krav.cli import errors
 from krav.cli.apps import app
 from krav.db.engine import import_present
 from krav.kernel.errors import KravError
@@ -23,31 +25,55 @@ COMMAND_MODULES = (
 )
 
 
+INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+INTERNAL_ERROR = 70  # EX_SOFTWARE (sysexits.h): a bug in krav, not the user's mistake
+
+
 def _load_commands() -> None:
     import_present(COMMAND_MODULES)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``krav``; a :class:`KravError` prints ``krav: <message>`` and exits 2."""
-    _load_commands()
+    """Run ``krav``; every way it can end is an exit code and, on failure, one ``krav:`` line.
+
+    - a user's mistake (:class:`KravError`): ``krav: <message>``, exit 2;
+    - a usage mistake (unknown command or option, missing or bad value): one bokmål line naming
+      the command and pointing to its ``--help``, exit 2 (click's usage exit code);
+    - Ctrl-C or end of input at a prompt: ``krav: avbrutt``, exit 130 (Ctrl-C) or 1;
+    - anything else is a bug in krav: one line naming the exception, exit 70 (``EX_SOFTWARE``);
+      with ``KRAV_DEBUG=1`` the exception propagates with its full traceback.
+    """
     try:
-        # Without standalone mode click returns the code given to ``typer.Exit`` (or None).
+        _load_commands()
+        # Without standalone mode click returns the code given to ``typer.Exit`` (or None), and
+        # raises usage errors instead of printing them in English with a box around.
         code = app(args=argv, standalone_mode=False)
     except KravError as exc:
         print(f"krav: {exc}", file=sys.stderr)
         return 2
     except SystemExit as exc:  # typer/click exit paths
         return int(exc.code or 0)
-    except Exception as exc:  # click usage errors and friends
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
+    except KeyboardInterrupt:
+        print("krav: avbrutt", file=sys.stderr)
+        return INTERRUPTED
+    except errors.ABORTS:
+        print("krav: avbrutt", file=sys.stderr)
+        return 1
+    except errors.ClickException as exc:
+        if errors.NoArgsIsHelp is not None and isinstance(exc, errors.NoArgsIsHelp):
+            exc.show()  # a group without its subcommand: the group's help
             return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
-            print("krav: avbrutt", file=sys.stderr)
-            return 1
-        raise
+        print(f"krav: {errors.usage_line(exc)}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:
+        if os.environ.get("KRAV_DEBUG", "") not in ("", "0"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        print(f"krav: intern feil ({type(exc).__name__}: {first}); kjør igjen med KRAV_DEBUG=1 "
+              "for hele sporingen, og meld feilen", file=sys.stderr)
+        return INTERNAL_ERROR
+    if code == INTERRUPTED:  # Typer turns Ctrl-C inside a command into Exit(130)
+        print("krav: avbrutt", file=sys.stderr)
     return code if isinstance(code, int) else 0
 
 
