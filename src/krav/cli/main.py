@@ -29,6 +29,11 @@ INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 INTERNAL_ERROR = 70  # EX_SOFTWARE (sysexits.h): a bug in krav, not the user's mistake
 
 
+def _debug() -> bool:
+    """``KRAV_DEBUG=1``: full tracebacks and debug logging (e.g. why a letter was parked)."""
+    return os.environ.get("KRAV_DEBUG", "") not in ("", "0")
+
+
 def _load_commands() -> None:
     import_present(COMMAND_MODULES)
 
@@ -43,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     - anything else is a bug in krav: one line naming the exception, exit 70 (``EX_SOFTWARE``);
       with ``KRAV_DEBUG=1`` the exception propagates with its full traceback.
     """
+    if _debug():
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
     try:
         _load_commands()
         # Without standalone mode click returns the code given to ``typer.Exit`` (or None), and
@@ -66,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"krav: {errors.usage_line(exc)}", file=sys.stderr)
         return exc.exit_code
     except Exception as exc:
-        if os.environ.get("KRAV_DEBUG", "") not in ("", "0"):
+        if _debug():
             raise
         first = (str(exc).strip().splitlines() or [""])[0][:300]
         print(f"krav: intern feil ({type(exc).__name__}: {first}); kjør igjen med KRAV_DEBUG=1 "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +16,15 @@ import typer
 from rich.table import Table
 
 from krav.cli.apps import app, bench_app, letters_app
-from krav.cli.common import DbOption, JsonOption, console, day_option, open_db, print_json
+from krav.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    day_option,
+    err_console,
+    open_db,
+    print_json,
+)
 from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
 
 OutOption = Annotated[Path, typer.Option("--out", help="Mappe filene skrives til")]
@@ -52,7 +60,8 @@ def print_batch_command(
     from krav.settings import load_settings
 
     day = day_option(date_, "--date")
-    result = print_batch(open_db(db), day=day, out_dir=out, now=now_utc(),
+    engine = open_db(db)
+    result = print_batch(engine, day=day, out_dir=out, now=now_utc(),
                          channels=channels_from_settings(load_settings()), split_letters=split)
     if as_json:
         print_json({"date": day, "letters": result.letters, "pages": result.pages,
@@ -64,7 +73,20 @@ def print_batch_command(
         console.print(f"{result.letters} brev, {result.pages} sider: {names} "
                       f"(manifest {result.manifest})")
     else:
-        console.print(f"Ingen brev til utskrift {day.isoformat()}.")
+        console.print(f"Ingen brev til utskrift {day.isoformat()}{_day_states(engine, day)}.")
+    _report_waiting(engine, day=day, what=f"datert {day.isoformat()} ble ikke skrevet ut")
+
+
+def _day_states(engine, day: date) -> str:  # type: ignore[no-untyped-def]
+    """``: av dagens 3 brev er 2 sendt, 1 parkert`` — why nothing was printed."""
+    from krav.letters.waiting import day_counts, status_nb
+
+    with engine.connect() as conn:
+        counts = day_counts(conn, day)
+    if not counts:
+        return " (ingen brev er datert denne dagen)"
+    states = ", ".join(f"{n} {status_nb(s)}" for s, n in sorted(counts.items()))
+    return f": av dagens {sum(counts.values())} brev er {states}"
 
 
 def _letter_id(value: str) -> int:
@@ -133,14 +155,42 @@ def list_command(case: Annotated[str, typer.Option("--case", help="Saksnummer (R
     if as_json:
         print_json(rows)
         return
-    table = Table("Id", "Type", "Dato", "Status", "Kanal", "Sendt", "Levert/retur")
+    from krav.letters.waiting import WAITING, reason
+
+    table = Table("Id", "Type", "Dato", "Status", "Kanal", "Sendt", "Levert/retur", "Årsak")
     for r in rows:
+        why = reason(r.get("last_error")) if r["status"] in WAITING else ""
         for d in r["deliveries"] or [{}]:
             table.add_row(str(r["id"]), r["kind"], str(r["sent_on"]), r["status"],
                           d.get("channel", ""), str(d.get("sent_at") or ""),
                           str(d.get("delivered_at") or d.get("bounced_at")
-                              or d.get("returned_at") or ""))
+                              or d.get("returned_at") or ""), why)
     console.print(table)
+
+
+@letters_app.command("waiting")
+def waiting_command(
+    date_: Annotated[str | None, typer.Option("--date", help="Bare brev datert denne dagen "
+                                               "(ÅÅÅÅ-MM-DD)")] = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Brev som venter på en person (parkert eller holdt tilbake), med sak og årsak."""
+    from krav.letters.waiting import status_nb, waiting_letters
+
+    day = day_option(date_, "--date") if date_ else None
+    with open_db(db).connect() as conn:
+        rows = waiting_letters(conn, day=day)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("Id", "Sak", "Type", "Dato", "Status", "Forsøk", "Årsak")
+    for r in rows:
+        table.add_row(str(r["id"]), r["ref"], r["kind"], r["sent_on"].isoformat(),
+                      status_nb(r["status"]), str(r["attempts"]), r["reason"])
+    if rows:
+        console.print(table)
+    console.print(f"{len(rows)} brev venter på en person." if rows
+                  else "Ingen brev venter på en person.")
 
 
 @letters_app.command("retry")
@@ -204,11 +254,14 @@ def dispatch_command(
     stopping: list[bool] = []
     previous = signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     totals: dict[str, int] = {}
+    stuck: list[int] = []  # letters this dispatcher parked or held
     try:
         while not stopping:  # SIGTERM: finish the letter in hand, then stop
             report = dispatch_batch(engine, channels, now=now_utc(), config=config)
             for outcome, n in report.outcomes.items():
                 totals[outcome] = totals.get(outcome, 0) + n
+            for outcome in ("parked", "held", "uncertain"):
+                stuck += report.letter_ids.get(outcome, [])
             if report.claimed:
                 continue
             if once:
@@ -221,9 +274,36 @@ def dispatch_command(
     if as_json:
         print_json(totals)
     else:
-        summary = ", ".join(f"{k}: {v}" for k, v in sorted(totals.items())) or "ingenting å sende"
-        console.print(f"Utboksen: {summary}")
+        summary = ", ".join(f"{v} {OUTCOME_NB.get(k, k)}" for k, v in sorted(totals.items()))
+        console.print(f"Utboksen: {summary or 'ingenting å sende'}")
     sys.stdout.flush()
+    _report_waiting(engine, ids=stuck, what="ble ikke sendt")
+
+
+#: What ``krav dispatch`` did with each letter, in its summary line.
+OUTCOME_NB = {"sent": "sendt", "print": "til utskrift", "retry": "prøves igjen senere",
+              "parked": "parkert", "held": "holdt tilbake", "uncertain": "usikre (parkert)"}
+#: Exit code when a command leaves letters for a person (as ``krav run`` does for held work).
+LEFT_UNDONE = 3
+
+
+def _report_waiting(engine, *, ids: list[int] | None = None,  # type: ignore[no-untyped-def]
+                    day: date | None = None, what: str) -> None:
+    """One ``krav:`` line on stderr for letters left parked or held, and exit 3; nothing when
+    there are none."""
+    from krav.letters.waiting import summary, waiting_letters
+
+    if ids is not None and not ids:
+        return
+    with engine.connect() as conn:
+        rows = waiting_letters(conn, ids=ids, day=day)
+    if not rows:
+        return
+    see = f"krav letters waiting --date {day.isoformat()}" if day else "krav letters waiting"
+    err_console.print(f"krav: {len(rows)} brev {what}: {summary(rows)}. Se «{see}»; rett "
+                      "årsaken og send på nytt med «krav letters retry ID».",
+                      markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(LEFT_UNDONE)
 
 
 @bench_app.command("letters")

@@ -51,9 +51,12 @@ class DispatchConfig:
 class DispatchReport:
     claimed: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
+    letter_ids: dict[str, list[int]] = field(default_factory=dict)  # outcome → letters
 
-    def add(self, outcome: str) -> None:
+    def add(self, outcome: str, letter_id: int | None = None) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+        if letter_id is not None:
+            self.letter_ids.setdefault(outcome, []).append(letter_id)
 
 
 def dispatch_batch(engine: Engine, channels: Channels, *, now: datetime,
@@ -68,7 +71,8 @@ def dispatch_batch(engine: Engine, channels: Channels, *, now: datetime,
     bounced = outbox.bounced_addresses(engine, [i.debtor["email"] for i in items] +
                                        [i.creditor["email"] for i in items])
     for item in items:
-        report.add(process(engine, item, channels, now=now, config=config, bounced=bounced))
+        report.add(process(engine, item, channels, now=now, config=config, bounced=bounced),
+                   item.id)
     return report
 
 
@@ -111,7 +115,9 @@ def process(engine: Engine, item: OutboxItem, channels: Channels, *, now: dateti
         outbox.finish(engine, item, status="parked", error=str(exc))
         return "uncertain"
     except Exception as exc:  # noqa: BLE001 - a poison row is parked, never blocks the batch
-        log.exception("letter %s parked", item.id)
+        # The reason is the letter's last_error (``krav letters waiting``); the traceback is for
+        # a developer (KRAV_DEBUG=1), never one per letter on an operator's console.
+        log.debug("letter %s parked", item.id, exc_info=True)
         kind = "" if isinstance(exc, KravError) else f"{type(exc).__name__}: "
         outbox.finish(engine, item, status="parked", error=f"{kind}{exc}")
         return "parked"
