@@ -56,6 +56,13 @@ def _payment(conn: Connection, payment_id: int) -> Any:
     return row
 
 
+def _not_before(on: date, earliest: date, *, what: str, option: str = "--on") -> None:
+    """A booking dated before the event it follows is a typing mistake, never booked."""
+    if on < earliest:
+        raise InvalidInput(f"{on.isoformat()} er før {what} {earliest.isoformat()}",
+                           where=option, allowed=f"{earliest.isoformat()} eller senere")
+
+
 def unmatched_queue(conn: Connection) -> list[dict]:
     """Payments waiting for a person, oldest first, each with its reason and suggestions."""
     rows = conn.execute(
@@ -95,6 +102,7 @@ def assign_payment(conn: Connection, payment_id: int, ref: str, *, on: date,
     if designation is not None and designation not in DESIGNATIONS:
         raise InvalidInput(f"ukjent øremerking {designation!r}", where="--designation",
                            allowed=", ".join(DESIGNATIONS))
+    _not_before(on, payment["paid_on"], what=f"betalingsdatoen til innbetaling {payment_id}")
     claim = find_claim(conn, ref)
     conn.execute(update(payments).where(payments.c.id == payment_id).values(
         claim_id=claim["id"], status="matched", designation=designation))
@@ -118,6 +126,8 @@ def refund_payment(conn: Connection, payment_id: int, *, on: date) -> Decimal:
     if payment["source"] == "direct":
         raise UnableToProceed(f"innbetaling {payment_id} ble betalt direkte til oppdragsgiveren; "
                               "oppdragsgiveren betaler tilbake")
+    # Money cannot go back before it came in.
+    _not_before(on, payment["paid_on"], what=f"betalingsdatoen til innbetaling {payment_id}")
     if payment["status"] == "unmatched" and payment["amount_ore"] > 0:
         amount = payment["amount_ore"]
         conn.execute(update(payments).where(payments.c.id == payment_id)
@@ -141,7 +151,12 @@ def direct_payment(conn: Connection, ref: str, amount: Decimal, *, on: date,
     """A payment the debtor made straight to the creditor, as the creditor reports it."""
     if amount <= 0:
         raise InvalidInput(f"beløpet må være positivt, fikk {amount}", where="AMOUNT")
+    if on > as_of:
+        raise InvalidInput(f"betalingsdatoen {on.isoformat()} er etter bokføringsdagen "
+                           f"{as_of.isoformat()}", where="--on",
+                           allowed=f"{as_of.isoformat()} eller tidligere")
     claim = find_claim(conn, ref)
+    _not_before(on, claim["invoice_date"], what=f"fakturadatoen til {ref}")
     pid = conn.execute(insert(payments).values(
         source="direct", paid_on=on, booked_on=as_of, amount_ore=to_ore(amount),
         kid=claim["kid"], claim_id=claim["id"], status="direct",
@@ -154,4 +169,6 @@ def direct_payment(conn: Connection, ref: str, amount: Decimal, *, on: date,
 def credit_note_for(conn: Connection, ref: str, amount: Decimal, *, on: date,
                     reason: str) -> None:
     """The creditor's credit note reduces the principal (a reversal posting, never an edit)."""
-    credit_note(conn, claim_id=find_claim(conn, ref)["id"], amount=amount, on=on, reason=reason)
+    claim = find_claim(conn, ref)
+    _not_before(on, claim["invoice_date"], what=f"fakturadatoen til {ref}")
+    credit_note(conn, claim_id=claim["id"], amount=amount, on=on, reason=reason)
