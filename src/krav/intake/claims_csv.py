@@ -1,4 +1,7 @@
-"""Claims from a CSV file (UTF-8, header row): validate every row, then import all or none.
+"""Claims from a CSV file (header row): validate every row, then import all or none.
+
+Encoding, delimiter (``,`` or ``;``), row shape and ``--dialect no`` (decimal comma, DD.MM.ÅÅÅÅ,
+Windows-1252) are read as :mod:`krav.kernel.csvfile` documents.
 
 Columns (exact, in any order): creditor_orgnr, creditor_name, invoice_number, invoice_date,
 due_date, amount, currency, debtor_kind, debtor_name, debtor_id, debtor_address, debtor_postcode,
@@ -10,14 +13,13 @@ Every bad row is reported (row, column, what is wrong); one bad row means nothin
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from krav.kernel.csvfile import STANDARD, Dialect, decode, read_table
 from krav.kernel.dates import parse_date
 from krav.kernel.errors import InvalidInput, KravError
 from krav.kernel.ids import kid_valid, validate_debtor_id, validate_orgnr
@@ -73,33 +75,42 @@ class ClaimRow:
     creditor_profile: tuple[tuple[str, str], ...] = ()
 
 
-def read_rows(path: Path) -> tuple[list[ClaimRow], list[str]]:
-    """Parse ``path``; returns the good rows and one problem line per bad cell."""
+def read_rows(path: Path, dialect: Dialect = STANDARD) -> tuple[list[ClaimRow], list[str]]:
+    """Parse ``path``; returns the good rows and one problem line per bad cell or row.
+
+    File-level reading (encoding, delimiter, row shape, ``--dialect no``) is
+    :mod:`krav.kernel.csvfile`'s; this function validates the values.
+    """
     source = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InvalidInput("filen finnes ikke", where=source) from None
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"ikke UTF-8 (byte {exc.start})", where=source) from None
     except OSError as exc:  # a directory, no permission …
         raise InvalidInput(f"kan ikke lese filen ({exc.strerror})", where=source) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
-    missing = [c for c in COLUMNS if c not in header]
+    table = read_table(decode(data, source, dialect), source, known=COLUMNS, dialect=dialect,
+                       amounts=("amount",), dates=("invoice_date", "due_date"),
+                       prefix=f"{source}, ")
+    missing = [c for c in COLUMNS if c not in table.header]
     if missing:
         raise InvalidInput(f"mangler kolonne(r) {', '.join(missing)}", where=f"{source}, linje 1",
                            allowed=", ".join(COLUMNS))
     rows: list[ClaimRow] = []
-    problems: list[str] = []
-    for line, raw in enumerate(reader, start=2):
+    problems: list[str] = list(table.problems)
+    for line, raw in table.rows:
         row, row_problems = _parse_row(raw, line, source)
         problems.extend(row_problems)
         if row:
             rows.append(row)
+    problems.sort(key=_row_number)
     if not rows and not problems:
         problems.append(f"{source}: filen har ingen krav")
     return rows, problems
+
+
+def _row_number(problem: str) -> int:
+    found = re.search(r", rad (\d+)", problem)
+    return int(found.group(1)) if found else 0
 
 
 def _parse_row(raw: dict[str, str | None], line: int,

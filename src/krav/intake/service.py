@@ -20,6 +20,7 @@ from krav.cases.policy import policy_from_json
 from krav.cases.profile import LETTER_FIELDS, PROFILE_FIELDS, hold_reason, missing_fields
 from krav.db.tables import claims, creditors, debtors, settings
 from krav.intake.claims_csv import CREDITOR_COLUMNS, ClaimRow, ImportRejected, read_rows
+from krav.kernel.csvfile import STANDARD, Dialect
 from krav.kernel.money import to_ore
 from krav.payments.kid import KidScheme, kid_for_claim
 
@@ -33,9 +34,10 @@ class ImportResult:
     incomplete_creditors: tuple[str, ...] = ()
 
 
-def import_claims_file(engine: Engine, path: Path, *, as_of: date) -> ImportResult:
+def import_claims_file(engine: Engine, path: Path, *, as_of: date,
+                       dialect: Dialect = STANDARD) -> ImportResult:
     """Validate every row of ``path``; import all of them in one transaction or none."""
-    rows, problems = read_rows(path)
+    rows, problems = read_rows(path, dialect)
     if problems:
         raise ImportRejected(str(path), problems)
     with engine.begin() as conn:

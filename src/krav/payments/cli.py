@@ -24,8 +24,12 @@ from krav.cli.common import (
     print_json,
     progress_bar,
 )
+from krav.kernel.csvfile import DIALECT_HELP, FILE_RULES, dialect_named
 from krav.kernel.errors import InvalidInput, UnableToProceed
 from krav.kernel.money import fmt_nok, parse_amount
+from krav.payments.formats.csv import DESIGNATIONS
+from krav.payments.formats.csv import OPTIONAL as CSV_OPTIONAL
+from krav.payments.formats.csv import REQUIRED as CSV_REQUIRED
 from krav.payments.model import FORMATS
 from krav.settings import load_settings
 
@@ -41,25 +45,40 @@ def _read(path: Path) -> bytes:
         raise InvalidInput(f"kan ikke lese filen ({exc.strerror})", where=str(path)) from None
 
 
-@payments_app.command("import")
+CSV_HELP = f"""Importer en bankfil: match hver innbetaling og før den på kravet.
+
+Formatet gjenkjennes (Nets OCR giro, camt.054/053, CSV) eller velges med --format.
+
+CSV-kolonner (overskriftsrad, vilkårlig rekkefølge): påkrevd {", ".join(CSV_REQUIRED)}; valgfrie
+{", ".join(CSV_OPTIONAL)}. Hver rad sier hvilket krav den gjelder: kid, eller invoice_number og
+creditor_orgnr. designation er skyldners øremerking: {", ".join(DESIGNATIONS)}.
+
+{FILE_RULES}
+""".replace("\n", " ").replace("  ", "\n\n")
+
+
+@payments_app.command("import", help=CSV_HELP)
 def import_command(
     file: Annotated[Path, typer.Argument(help="Bankfil: OCR giro, camt.054/053 eller CSV")],
     fmt_: Annotated[str | None, typer.Option("--format", help="|".join(FORMATS))] = None,
+    dialect: Annotated[str | None, typer.Option("--dialect", help="Bare CSV: "
+                                                 + DIALECT_HELP)] = None,
     as_of: AsOfOption = None, db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Importer en bankfil: match hver innbetaling og før den på kravet."""
     from krav.payments.service import import_bank_file
 
     day = day_option(as_of, "--as-of")
+    chosen = dialect_named(dialect) if dialect is not None else None
     data = _read(file)
     with open_db(db).begin() as conn:
         if as_json:
             report = import_bank_file(conn, data, name=str(file), fmt=fmt_, as_of=day,
-                                      now=datetime.now())
+                                      now=datetime.now(), dialect=chosen)
         else:
             with progress_bar(f"Bokfører {file.name}") as progress:
                 report = import_bank_file(conn, data, name=str(file), fmt=fmt_, as_of=day,
-                                          now=datetime.now(), progress=progress)
+                                          now=datetime.now(), progress=progress,
+                                          dialect=chosen)
     if report.already_imported:
         (err_console if as_json else console).print(
             f"{file}: filen er allerede importert — ingenting endret "

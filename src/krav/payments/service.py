@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from krav.db.bulk import insert_columns, next_ids, select_in
 from krav.db.tables import import_files, payments
+from krav.kernel.csvfile import Dialect
 from krav.kernel.errors import UnableToProceed
 from krav.kernel.money import from_ore
 from krav.ledger.service import PaymentToAllocate, allocate_payments
@@ -83,7 +84,8 @@ def _without_cycle_collection() -> Iterator[None]:
 
 
 def import_bank_file(conn: Connection, data: bytes, *, name: str, fmt: str | None, as_of: date,
-                     now: datetime, progress: Progress | None = None) -> ImportReport:
+                     now: datetime, progress: Progress | None = None,
+                     dialect: Dialect | None = None) -> ImportReport:
     """Import one bank file (format sniffed when ``fmt`` is None); see the module docstring.
     ``progress(done, total)`` is called after each chunk of transactions is booked."""
     integrity = (IntegrityError, conn.dialect.dbapi.IntegrityError) if conn.dialect.dbapi \
@@ -91,7 +93,7 @@ def import_bank_file(conn: Connection, data: bytes, *, name: str, fmt: str | Non
     with _without_cycle_collection():
         try:
             return _import(conn, data, name=name, fmt=fmt, as_of=as_of, now=now,
-                           progress=progress)
+                           progress=progress, dialect=dialect)
         except integrity:
             # Another import booked the same file or transactions meanwhile (unique sha256 /
             # external_id); this transaction rolls back whole.
@@ -100,8 +102,9 @@ def import_bank_file(conn: Connection, data: bytes, *, name: str, fmt: str | Non
 
 
 def _import(conn: Connection, data: bytes, *, name: str, fmt: str | None, as_of: date,
-            now: datetime, progress: Progress | None) -> ImportReport:
-    parsed = parse_bank_file(data, fmt=fmt, name=name)
+            now: datetime, progress: Progress | None,
+            dialect: Dialect | None = None) -> ImportReport:
+    parsed = parse_bank_file(data, fmt=fmt, name=name, dialect=dialect)
     txs = parsed.transactions
     report = ImportReport(file=name, format=parsed.format, transactions=len(txs),
                           total_ore=sum(t.amount_ore for t in txs))

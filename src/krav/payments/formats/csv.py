@@ -1,9 +1,11 @@
 """Payments as CSV (issue 2): ``paid_on, amount, kid, invoice_number, creditor_orgnr``.
 
-UTF-8 (a BOM is allowed), a header row, comma or semicolon separated, amounts ``1234.50``. A row
+A header row; encoding, delimiter (``,`` or ``;``), row shape and ``--dialect no`` (decimal comma,
+DD.MM.ÅÅÅÅ, Windows-1252) as :mod:`krav.kernel.csvfile` documents; amounts ``1234.50``. A row
 names its claim by KID or by creditor organisation number + invoice number. Optional columns:
-``payer_name, payer_account, text, designation, external_id``. Every bad row is reported (row,
-column, what is wrong) and nothing is returned when any row is bad.
+``payer_name, payer_account, text, designation, external_id``. Every bad row (a row with too few
+or too many cells included) is reported (row, column, what is wrong) and nothing is returned
+when any row is bad.
 
 Identity: ``csv:<external_id>`` when the file gives one; otherwise a digest of the row's values
 and its occurrence number among identical rows, so importing the same rows again (in this or
@@ -12,11 +14,11 @@ another file) books nothing twice, while two equal payments in one file stay two
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+import re
 from collections import Counter
 
+from krav.kernel.csvfile import STANDARD, Dialect, Table, decode, read_table
 from krav.kernel.dates import parse_date
 from krav.kernel.errors import InvalidInput
 from krav.kernel.ids import validate_orgnr
@@ -31,23 +33,22 @@ OPTIONAL = ("kid", "invoice_number", "creditor_orgnr", "payer_name", "payer_acco
 DESIGNATIONS = ("costs", "interest", "principal")
 
 
-def _reader(data: bytes, name: str) -> csv.DictReader:
+def _table(data: bytes, name: str, dialect: Dialect) -> Table:
+    """Header and rows (file-level reading is :mod:`krav.kernel.csvfile`'s)."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadBankFile(name, f"byte {exc.start}", "filen er ikke UTF-8", "UTF-8") from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+        text = decode(data, name, dialect)
+    except InvalidInput as exc:  # a bank file's error is a BadBankFile, as for OCR and camt
+        raise BadBankFile(name, (exc.where or "").removeprefix(f"{name}, "), exc.what,
+                          exc.allowed) from None
+    table = read_table(text, name, known=REQUIRED + OPTIONAL, dialect=dialect,
+                       amounts=("amount",), dates=("paid_on",))
+    missing = [c for c in REQUIRED if c not in table.header]
+    unknown = [c for c in table.header if c not in REQUIRED + OPTIONAL]
     if missing or unknown:
         what = (f"mangler kolonne(r) {', '.join(missing)}" if missing
                 else f"ukjent(e) kolonne(r) {', '.join(unknown)}")
         raise BadBankFile(name, "rad 1 (overskrift)", what, ", ".join(REQUIRED + OPTIONAL))
-    reader.fieldnames = header
-    return reader
+    return table
 
 
 def _cell(row: dict, column: str) -> str:
@@ -89,19 +90,22 @@ def _row(row: dict, where: str, seen: Counter) -> BankTransaction:
                            designation)
 
 
-def parse_csv(data: bytes, *, name: str = "CSV-fil") -> ParsedFile:
+def parse_csv(data: bytes, *, name: str = "CSV-fil", dialect: Dialect = STANDARD) -> ParsedFile:
     """Parse a payments CSV; :class:`BadRows` listing every bad row, or all rows."""
-    reader = _reader(data, name)
+    table = _table(data, name, dialect)
     out: list[BankTransaction] = []
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = [(_number(p), p) for p in table.problems]
     seen: Counter = Counter()
-    for number, row in enumerate(reader, start=2):
-        if not any((v or "").strip() for k, v in row.items() if k is not None):
-            continue
+    for number, row in table.rows:
         try:
             out.append(_row(row, f"rad {number}", seen)._replace(line=number))
         except InvalidInput as exc:
-            problems.append(str(exc))
+            problems.append((number, str(exc)))
     if problems:
-        raise BadRows(name, problems)
+        raise BadRows(name, [p for _, p in sorted(problems, key=lambda p: p[0])])
     return ParsedFile("csv", out)
+
+
+def _number(problem: str) -> int:
+    found = re.match(r"rad (\d+)", problem)
+    return int(found.group(1)) if found else 0

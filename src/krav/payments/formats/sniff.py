@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from krav.kernel.csvfile import STANDARD, Dialect
 from krav.payments.formats.camt import parse_camt
 from krav.payments.formats.common import BadBankFile
 from krav.payments.formats.csv import parse_csv
@@ -31,11 +32,15 @@ def sniff(data: bytes, *, name: str = "fil") -> str:
                       "med kolonnene paid_on, amount, kid, invoice_number, creditor_orgnr")
 
 
-def parse_bank_file(data: bytes, *, fmt: str | None = None, name: str = "fil") -> ParsedFile:
-    """Parse ``data`` as ``fmt`` (sniffed when None); a camt file must be the kind asked for."""
+def parse_bank_file(data: bytes, *, fmt: str | None = None, name: str = "fil",
+                    dialect: Dialect | None = None) -> ParsedFile:
+    """Parse ``data`` as ``fmt`` (sniffed when None); a camt file must be the kind asked for.
+    ``dialect`` (``--dialect no``) applies to CSV only."""
     if fmt is not None and fmt not in FORMATS:
         raise BadBankFile(name, "--format", f"ukjent format {fmt!r}", ", ".join(FORMATS))
     fmt = fmt or sniff(data, name=name)
+    if dialect is not None and fmt != "csv":
+        raise BadBankFile(name, "--dialect", f"gjelder bare CSV-filer, og filen er {fmt}")
     if fmt == "ocr":
         try:
             text = data.decode("latin-1")
@@ -43,7 +48,7 @@ def parse_bank_file(data: bytes, *, fmt: str | None = None, name: str = "fil") -
             raise BadBankFile(name, "", "filen er ikke tekst") from None
         return parse_ocr(text, name=name)
     if fmt == "csv":
-        return parse_csv(data, name=name)
+        return parse_csv(data, name=name, dialect=dialect or STANDARD)
     parsed = parse_camt(data, name=name)
     if parsed.format != fmt:
         raise BadBankFile(name, "--format", f"filen er {parsed.format}, ikke {fmt}",
