@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         _load_commands()
         # Without standalone mode click returns the code given to ``typer.Exit`` (or None), and
         # raises usage errors instead of printing them in English with a box around.
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="krav", standalone_mode=False)
     except KravError as exc:
         print(f"krav: {exc}", file=sys.stderr)
         return 2
