@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import logging
 import json
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -126,3 +128,70 @@ def test_demo_folder_name_contract(tmp_path: Path, db_url):
                             .where(letters.c.claim_id == case.claim_id)).all()
     assert sorted(p.name for p in paths) == sorted(
         f"{r.sent_on.isoformat()}-{r.kind}-{r.id}.pdf" for r in rows)
+
+
+def _no_address_case(engine, **kwargs):  # type: ignore[no-untyped-def]
+    """A case whose letter cannot be rendered: the creditor in its content has no address."""
+    return make_case(engine, content_patch={"creditor": {"name": "Uten Adresse AS",
+                                                         "orgnr": "845085153"}}, **kwargs)
+
+
+def test_dispatch_says_how_many_letters_were_parked_and_why(db_url, monkeypatch, capsys,
+                                                            caplog):
+    """No traceback per parked letter; one summary line, the reason, and exit 3."""
+    engine = make_engine(db_url)
+    make_case(engine, kinds=("collection_notice",), email="ola@example.no", consent=True)
+    bad = _no_address_case(engine, kinds=("collection_notice",), email="kari@example.no",
+                           consent=True)
+    with SmtpSink() as sink:
+        monkeypatch.setenv("KRAV_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("KRAV_SMTP_PORT", str(sink.port))
+        assert main(["dispatch", "--once", "--db", db_url]) == 3
+        assert len(sink.messages) == 1
+    out, err = capsys.readouterr()
+    assert "1 sendt" in out and "1 parkert" in out
+    assert err.startswith("krav: 1 brev ble ikke sendt: 1 parkert — kreditor: mangler feltet "
+                          "'address' (1)") and err.count("\n") == 1, err
+    assert "krav letters waiting" in err and "Traceback" not in err
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert main(["letters", "waiting", "--json", "--db", db_url]) == 0
+    waiting = json.loads(capsys.readouterr().out)
+    assert [(w["ref"], w["status"], w["reason"]) for w in waiting] == [
+        (bad.ref, "parked", "kreditor: mangler feltet 'address'")]
+
+
+def test_dispatch_as_a_program_prints_no_traceback(db_url, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    engine = make_engine(db_url)
+    _no_address_case(engine, kinds=("collection_notice",), email="kari@example.no",
+                     consent=True)
+    with SmtpSink() as sink:
+        env = {**os.environ, "KRAV_SMTP_HOST": "127.0.0.1", "KRAV_SMTP_PORT": str(sink.port),
+               "KRAV_DEBUG": ""}
+        done = subprocess.run([sys.executable, "-m", "krav", "dispatch", "--once", "--db",
+                               db_url], capture_output=True, text=True, env=env, timeout=120,
+                              check=False)
+    assert done.returncode == 3
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("krav: 1 brev ble ikke sendt")
+
+
+def test_print_batch_says_why_nothing_was_printed(db_url, tmp_path, capsys):
+    engine = make_engine(db_url)
+    bad = _no_address_case(engine, sent_on=date(2026, 4, 10))
+    code = main(["letters", "print-batch", "--date", "2026-04-10", "--out", str(tmp_path),
+                 "--db", db_url])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert "Ingen brev til utskrift 2026-04-10: av dagens 1 brev er 1 parkert" in out
+    assert err.startswith("krav: 1 brev datert 2026-04-10 ble ikke skrevet ut: 1 parkert — "
+                          "kreditor: mangler feltet 'address' (1)"), err
+    assert "krav letters waiting --date 2026-04-10" in err and err.count("\n") == 1
+    assert main(["letters", "list", "--case", bad.ref, "--db", db_url]) == 0
+    assert "address" in capsys.readouterr().out  # the reason is in the case's letter list
+    assert main(["letters", "print-batch", "--date", "2026-04-11", "--out", str(tmp_path),
+                 "--db", db_url]) == 0
+    assert "ingen brev er datert denne dagen" in capsys.readouterr().out
