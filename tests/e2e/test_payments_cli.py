@@ -124,3 +124,78 @@ def test_bench_payments_json(tmp_path) -> None:
     assert data["transactions_per_second"] == pytest.approx(
         300 / data["seconds"], rel=0.01 + 0.0005 / data["seconds"])
     assert data["netsgiro_parse_seconds"] > 0 and data["ratio"] > 0
+
+
+def test_a_booking_dated_before_what_it_follows_is_refused(krav, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A refund before the payment, an assignment before the payment, a direct payment or a
+    credit note before the invoice date, a direct payment after its booking day: one line,
+    exit 2, nothing written."""
+    path = tmp_path / "in.csv"
+    path.write_text("paid_on,amount,kid\n2026-01-05,9.00,0000009993\n")
+    assert krav.json("payments", "import", str(path))["unmatched"] == 1
+    (queued,) = krav.json("payments", "unmatched")
+    pid = str(queued["payment"])
+    invoice_date = claim(engine, "K-0000001")["invoice_date"].isoformat()
+    cases = [
+        (["payments", "refund", pid, "--on", "2026-01-04"],
+         "--on: 2026-01-04 er før betalingsdatoen til innbetaling"),
+        (["payments", "assign", pid, "K-0000001", "--on", "2026-01-04"],
+         "--on: 2026-01-04 er før betalingsdatoen til innbetaling"),
+        (["payments", "direct", "K-0000001", "100.00", "--on", "2025-12-01"],
+         f"er før fakturadatoen til K-0000001 {invoice_date}"),
+        (["payments", "direct", "K-0000001", "100.00", "--on", "2026-02-02", "--as-of",
+          "2026-02-01"], "etter bokføringsdagen 2026-02-01"),
+        (["payments", "credit-note", "K-0000001", "100.00", "--reason", "rabatt", "--on",
+          "2025-12-01"], "er før fakturadatoen"),
+    ]
+    for argv, says in cases:
+        before = table_counts(engine)
+        code, out, err = krav(*argv)
+        assert code == 2 and out == "" and err.startswith("krav: ") and says in err, err
+        assert err.count("\n") == 1 and table_counts(engine) == before
+    code, out, _ = krav("payments", "refund", pid, "--on", "2026-01-05")
+    assert code == 0 and "9,00" in out
+
+
+@pytest.mark.parametrize("content,says", [
+    # the last line has 3 of 10 fields: cut off, never booked
+    (b"paid_on,amount,kid,invoice_number,creditor_orgnr,payer_name,payer_account,text,"
+     b"designation,external_id\n2026-01-05,100.00,,1,845085153,Kari,,,,B-1\n"
+     b"2026-01-06,50.00,\n", "rad 3: færre celler enn kolonner (3 celler, overskriften har 10)"),
+    (b"paid_on,amount,kid\n2026-01-05,1.00,0000009993\n2026-01-05,1.00,0000009993,x\n",
+     "rad 3: flere celler enn kolonner"),
+    (b"paid_on;amount;kid\n2026-01-05;1000,50;0000009993\n",
+     "rad 2, kolonne amount: ugyldig beløp '1000,50' — desimalkomma? bruk --dialect no"),
+    ("paid_on,amount,payer_name,kid\n2026-01-05,1.00,Kåre,0000009993\n".encode("cp1252"),
+     "rad 2: ugyldig tegn (byte 0xE5, posisjon 18 i raden) – filen er ikke UTF-8; bruk "
+     "--dialect no for Windows-1252"),
+])
+def test_a_bad_csv_row_names_the_file_and_row(krav, engine, tmp_path, content, says) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "inn.csv"
+    path.write_bytes(content)
+    before = table_counts(engine)
+    code, out, err = krav("payments", "import", str(path))
+    assert code == 2 and out == "" and err.startswith(f"krav: {path}") and says in err, err
+    assert table_counts(engine) == before
+
+
+def test_a_norwegian_excel_payments_file_with_dialect_no(krav, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Windows-1252, ``;``, CRLF, decimal comma with a thousands space, DD.MM.ÅÅÅÅ, a trailing
+    ``;`` and an empty last line, as Excel saves "CSV (semikolondelt)" in Norway."""
+    text = ("paid_on;amount;invoice_number;creditor_orgnr;payer_name;\r\n"
+            "05.01.2026;1 000,00;1;845085153;Kåre Ørnulf Æsland;\r\n"
+            "06.01.2026;250,00;2;845085153;Åse;\r\n;;;;;\r\n")
+    path = tmp_path / "innbetalinger.csv"
+    path.write_bytes(text.encode("cp1252"))
+    data = krav.json("payments", "import", str(path), "--dialect", "no", "--as-of", "2026-01-07")
+    assert data == {"transactions": 2, "total": "1250.00", "matched": 2, "unmatched": 0,
+                    "duplicates": 0}
+    assert claim(engine, "K-0000001")["status"] == "closed"
+    from sqlalchemy import select
+
+    from krav.db.tables import payments
+    with engine.connect() as conn:
+        names = sorted(conn.execute(select(payments.c.payer_name)).scalars())
+    assert names == ["Kåre Ørnulf Æsland", "Åse"]
+    code, _, err = krav("payments", "import", str(path), "--dialect", "no", "--format", "ocr")
+    assert code == 2 and "--dialect" in err
