@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import logging
 import json
+import logging
 from datetime import date
 from pathlib import Path
 

@@ -77,26 +77,24 @@ def dialect_named(name: str | None, *, where: str = "--dialect") -> Dialect:
 
 def decode(data: bytes, source: str, dialect: Dialect = STANDARD) -> str:
     """The file's text: UTF-8 (a BOM is dropped), else the dialect's fallback encoding."""
-    if data.startswith(BOM):
-        return _decode(data[len(BOM):], "utf-8", source, dialect, offset=len(BOM), whole=data)
+    if data.startswith(BOM):  # a BOM promises UTF-8; positions are counted after it
+        return _decode(data[len(BOM):], "utf-8", source,
+                       "filen har UTF-8-BOM, men er ikke UTF-8")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         if dialect.fallback_encoding is None:
             raise _bad_byte(data, exc.start, source, "filen er ikke UTF-8; bruk --dialect no "
                             "for Windows-1252") from None
-    return _decode(data, dialect.fallback_encoding, source, dialect)
+    return _decode(data, dialect.fallback_encoding, source,
+                   "filen er verken UTF-8 eller Windows-1252")
 
 
-def _decode(data: bytes, encoding: str, source: str, dialect: Dialect, *, offset: int = 0,
-            whole: bytes | None = None) -> str:
+def _decode(data: bytes, encoding: str, source: str, what: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        label = "UTF-8 (filen har UTF-8-BOM)" if encoding == "utf-8" else "Windows-1252"
-        raise _bad_byte(whole or data, exc.start + offset, source,
-                        f"filen er verken UTF-8 eller {label}" if encoding != "utf-8"
-                        else f"filen er ikke {label}") from None
+        raise _bad_byte(data, exc.start, source, what) from None
 
 
 def _bad_byte(data: bytes, at: int, source: str, what: str) -> InvalidInput:
