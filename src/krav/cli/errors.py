@@ -1,5 +1,5 @@
-"""Command-line usage mistakes as one bokmål line: ``krav run: ukjent valg --asof (mente du
---as-of?) — se «krav run --help»``.
+"""Command-line usage mistakes as one bokmål line: ``krav: ukjent valg --asof (mente du
+--as-of?) — se «krav run --help»`` (``main`` adds the ``krav:``).
 
 Typer 0.2x ships its own copy of click (``typer._click``), so the exception classes are looked
 up in the module that defines ``typer.BadParameter`` — click's own module on older Typer, the
