@@ -159,7 +159,7 @@ def list_command(case: Annotated[str, typer.Option("--case", help="Saksnummer (R
 
     table = Table("Id", "Type", "Dato", "Status", "Kanal", "Sendt", "Levert/retur", "Årsak")
     for r in rows:
-        why = reason(r.get("last_error")) if r["status"] in WAITING else ""
+        why = reason(r.get("last_error"), r["id"]) if r["status"] in WAITING else ""
         for d in r["deliveries"] or [{}]:
             table.add_row(str(r["id"]), r["kind"], str(r["sent_on"]), r["status"],
                           d.get("channel", ""), str(d.get("sent_at") or ""),

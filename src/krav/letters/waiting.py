@@ -33,11 +33,14 @@ def status_nb(status: str) -> str:
     return STATUS_NB.get(status, status)
 
 
-def reason(error: str | None) -> str:
+def reason(error: str | None, letter_id: int | None = None) -> str:
     """The cause in ``last_error``, without the letter's id (so equal causes count as one)."""
     if not error:
         return "ingen årsak registrert"
     text = _KEY.sub("letter-…-", _LETTER_PREFIX.sub("", error.strip().splitlines()[0]))
+    if letter_id is not None:
+        text = re.sub(rf"(?<![0-9]){letter_id}(?![0-9])", "ID", text)
+    text = text.rstrip(". ")
     head, sep, rest = text.partition(": ")
     if sep and head in _PARTY:
         text = f"{_PARTY[head]}: {rest}"
@@ -65,7 +68,7 @@ def waiting_letters(conn: Connection, *, day: date | None = None,
     else:
         rows = [dict(r) for r in conn.execute(query).mappings()]
     for row in rows:
-        row["reason"] = reason(row.pop("last_error"))
+        row["reason"] = reason(row.pop("last_error"), row["id"])
     return rows
 
 
