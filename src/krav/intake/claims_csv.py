@@ -88,7 +88,8 @@ def read_rows(path: Path, dialect: Dialect = STANDARD) -> tuple[list[ClaimRow], 
         raise InvalidInput("filen finnes ikke", where=source) from None
     except OSError as exc:  # a directory, no permission …
         raise InvalidInput(f"kan ikke lese filen ({exc.strerror})", where=source) from None
-    table = read_table(decode(data, source, dialect), source, known=COLUMNS, dialect=dialect,
+    table = read_table(decode(data, source, dialect), source,
+                       known=(*COLUMNS, *CREDITOR_COLUMNS), dialect=dialect,
                        amounts=("amount",), dates=("invoice_date", "due_date"),
                        prefix=f"{source}, ")
     missing = [c for c in COLUMNS if c not in table.header]

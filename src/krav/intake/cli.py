@@ -9,7 +9,7 @@ import typer
 
 from krav.cli.apps import import_app
 from krav.cli.common import DbOption, JsonOption, console, open_db, print_json, today
-from krav.intake.claims_csv import COLUMNS, REQUIRED
+from krav.intake.claims_csv import COLUMNS, CREDITOR_COLUMNS, REQUIRED
 from krav.intake.service import import_claims_file
 from krav.kernel.csvfile import DIALECT_HELP, FILE_RULES, dialect_named
 
@@ -19,7 +19,8 @@ DialectOption = Annotated[str | None, typer.Option("--dialect", help=DIALECT_HEL
 CLAIMS_HELP = f"""Importer krav fra en CSV-fil: alle rader gyldige, ellers importeres ingenting.
 
 Kolonner (overskriftsrad, vilkårlig rekkefølge): {", ".join(COLUMNS)}.
-Påkrevd verdi: {", ".join(REQUIRED)}.
+Påkrevd verdi: {", ".join(REQUIRED)}. Valgfrie kolonner for oppdragsgiverens profil:
+{", ".join(CREDITOR_COLUMNS)}.
 
 {FILE_RULES}
 """
