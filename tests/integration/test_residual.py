@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from tests.factories import (
     NORDLYS,
+    Krav,
     add_payment,
     claim,
     claim_row,
@@ -26,6 +27,7 @@ from tests.factories import (
     set_policy,
 )
 
+from krav.cli import common
 from krav.db.tables import payments
 from krav.kernel.errors import InvalidInput
 from krav.ledger.check import check
@@ -54,8 +56,8 @@ def costs(engine) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
             if p["component"] in COST_COMPONENTS and p["amount_ore"] > 0]
 
 
-def test_paying_the_invoice_amount_five_days_late_closes_the_case_as_paid(engine, tmp_path
-                                                                           ) -> None:  # type: ignore[no-untyped-def]
+def test_paying_the_invoice_amount_five_days_late_closes_the_case_as_paid(
+        engine, db_url, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import_claims(engine, tmp_path, [claim_row(amount="1000.00", due=DUE)])
     run_days(engine, DUE, DUE + timedelta(days=5))
     pay(engine, "1000.00", DUE + timedelta(days=5), as_of=DUE + timedelta(days=6))
@@ -77,6 +79,14 @@ def test_paying_the_invoice_amount_five_days_late_closes_the_case_as_paid(engine
     assert [e["detail"] for e in closed] == [
         {"reason": "paid", "written_off": "1.64", "rule": "residual-write-off"}]
     healthy(engine)
+    # krav case show says why the last 1,64 is gone, and that nothing is to pay
+    common.console.width = 200
+    try:
+        text = Krav(db_url, capsys).ok("case", "show", "K-0000001", "--as-of", "2026-05-01")
+    finally:
+        common.console.width = 80
+    assert "residual-write-off" in text and "rest 1,64 under 100,00" in text
+    assert "Å betale i dag: 0,00" in text
 
 
 def test_paying_the_inkassovarsel_amount_on_its_deadline_brings_no_payment_demand(
@@ -174,7 +184,7 @@ def test_set_policy_takes_the_threshold_and_refuses_a_negative_one(engine, db_ur
                                                                    tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from tests.factories import Krav, add_creditor, table_counts
+    from tests.factories import add_creditor, table_counts
 
     krav = Krav(db_url, capsys)
     add_creditor(engine, NORDLYS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -134,6 +135,9 @@ def show(ref: Annotated[str, typer.Argument(
         postings.add_column(column, justify="right" if column == "Beløp" else "left")
     for p in view["postings"]:
         basis = p["reference"] + (f", {_interest_text(p)}" if "period" in p else "")
+        if p["rule"] == "residual-write-off" and "threshold" in p["inputs"]:
+            basis += (f": rest {fmt_nok(Decimal(p['inputs']['rest']))} under "
+                      f"{fmt_nok(Decimal(p['inputs']['threshold']))}")
         postings.add_row(str(p["on"]), p["kind"], fmt_nok(p["amount"]), p["rule"], basis)
     console.print(postings)
     b = view["balance"]

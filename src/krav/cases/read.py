@@ -170,7 +170,7 @@ def case_view(conn: Connection, ref: str, *, as_of: date,
                     for lt in letter_rows],
         "postings": [{"on": p.on, "kind": p.kind, "amount": from_ore(p.amount_ore),
                       "rule": p.rule, "component": p.component, "reference": p.reference,
-                      **_interest_detail(book, p)}
+                      "inputs": p.inputs or {}, **_interest_detail(book, p)}
                      for p in posting_rows],
         "balance": {k: grouped[k] for k in ("principal", "interest", "fees", "total")},
         "interest_accrued": today["interest_accrued"],
