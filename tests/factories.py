@@ -134,14 +134,32 @@ def set_policy(engine: Engine, creditor: Creditor, policy: Any) -> None:
                      .values(policy=policy))
 
 
-def run_days(engine: Engine, first: date, last: date, **kwargs: Any) -> list[RunSummary]:
-    """The nightly run for every day ``first`` … ``last`` (inclusive)."""
+def run_days(engine: Engine, first: date, last: date, *, deliver: bool = True,
+             **kwargs: Any) -> list[RunSummary]:
+    """The nightly run for every day ``first`` … ``last`` (inclusive); with ``deliver`` every
+    letter due that day then goes out the same day (:func:`send_letters`)."""
     out = []
     day = first
     while day <= last:
         out.append(run_nightly(engine, as_of=day, **kwargs))
+        if deliver and not kwargs.get("dry_run"):
+            send_letters(engine, day)
         day += timedelta(days=1)
     return out
+
+
+def send_letters(engine: Engine, day: date) -> int:
+    """Every unsent letter due by ``day`` goes out that day, as a channel that accepts everything
+    would send it: stale letters are cancelled or made afresh first (the dispatcher's rule),
+    then the rest are recorded sent (``dispatched_on = day``). Returns how many were sent."""
+    from krav.law import law_book
+    from krav.letters.delivery import record_sent, refresh
+
+    refresh(engine, on=day)
+    with engine.begin() as conn:
+        ids = list(conn.execute(select(letters.c.id).where(
+            letters.c.status.in_(("pending", "print")), letters.c.sent_on <= day)).scalars())
+        return record_sent(conn, ids, on=day, book=law_book()) if ids else 0
 
 
 def claim(engine: Engine, ref: str = "K-0000001") -> dict[str, Any]:

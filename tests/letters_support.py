@@ -15,7 +15,8 @@ import json
 import socket
 import threading
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -25,10 +26,12 @@ from aiosmtpd.smtp import AuthResult
 from pypdf import PdfReader
 from sqlalchemy import Engine, insert
 
-from krav.db.tables import claims, creditors, debtors, letters
+from krav.db.tables import claims, creditors, debtors, letters, postings
+from krav.kernel.money import fmt, from_ore, to_ore
 from krav.letters.samples import sample_content
 
 _seq = itertools.count(1)
+SENT_ON = date(2026, 4, 10)  # the day the letters tests dispatch and print
 
 
 def free_port() -> int:
@@ -56,10 +59,13 @@ def make_case(engine: Engine, *, kinds: tuple[str, ...] = ("reminder",), lang: s
               email: str = "", consent: bool = False, phone: str = "",
               address_bad: bool = False, channels: dict | None = None,
               creditor_email: str = "", content_patch: dict | None = None,
-              sent_on: date | None = None) -> Case:
-    """One creditor + debtor + claim with one letter per kind (status pending)."""
+              sent_on: date | None = SENT_ON) -> Case:
+    """One creditor + debtor + claim with one letter per kind (status pending), dated
+    ``sent_on`` (the letters tests' day, so they are not stale then) with the deadline 14 days
+    later; the claim's balance and its principal posting equal what the letters ask for."""
     n = next(_seq)
     base = sample_content("reminder", lang, n=n)
+    owed = sum(to_ore(Decimal(base["amounts"][k])) for k in ("principal", "interest", "fees"))
     with engine.begin() as conn:
         creditor_id = conn.execute(insert(creditors).values(
             orgnr=f"{900000000 + n}", name=base["creditor"]["name"], address="Kraftveien 2",
@@ -77,17 +83,28 @@ def make_case(engine: Engine, *, kinds: tuple[str, ...] = ("reminder",), lang: s
             invoice_number=base["invoice_number"], invoice_date=date(2026, 1, 10),
             due_date=date(2026, 2, 10), original_principal_ore=100000, kid=base["kid"],
             description=base["description"], imported_on=date(2026, 1, 20),
-            principal_ore=100000, interest_through=date(2026, 2, 10))).inserted_primary_key[0]
+            principal_ore=owed, interest_through=date(2026, 2, 10))).inserted_primary_key[0]
+        conn.execute(insert(postings).values(
+            claim_id=claim_id, on=date(2026, 1, 10), kind="principal", component="principal",
+            amount_ore=owed, rule="principal", reference="Faktura", inputs={}, key="principal"))
         case = Case(claim_id, ref, debtor_id, creditor_id)
         for i, kind in enumerate(kinds):
             content = sample_content(kind, lang, n=n)
             content.update(ref=ref, **(content_patch or {}))
+            amounts = content.get("amounts")
+            if amounts:  # what the letter asks for equals the claim's balance
+                amounts["fees"] = fmt(from_ore(owed) - Decimal(amounts["principal"])
+                                      - Decimal(amounts["interest"]))
             if sent_on:
                 content["sent_on"] = sent_on.isoformat()
+                if content.get("deadline"):
+                    content["deadline"] = (sent_on + timedelta(days=14)).isoformat()
             letter_id = conn.execute(insert(letters).values(
                 claim_id=claim_id, step_key=f"{kind}-{i}", kind=kind,
                 sender=content.get("sender", "agency"),
-                sent_on=date.fromisoformat(content["sent_on"]), language=lang, content=content,
+                sent_on=date.fromisoformat(content["sent_on"]),
+                deadline=date.fromisoformat(content["deadline"]) if content.get("deadline")
+                else None, language=lang, content=content,
                 status="pending", attempts=0)).inserted_primary_key[0]
             case.letter_ids.append(letter_id)
     return case

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -70,7 +70,8 @@ def test_print_batch_returned_and_needs_address(db_url, tmp_path, capsys):
 
 def test_dispatch_once_sends_by_email_and_lists_the_history(db_url, monkeypatch, capsys):
     engine = make_engine(db_url)
-    case = make_case(engine, kinds=("collection_notice",), email="ola@example.no", consent=True)
+    case = make_case(engine, kinds=("collection_notice",), email="ola@example.no", consent=True,
+                     sent_on=datetime.now(UTC).date())  # `krav dispatch` sends on today's date
     with SmtpSink() as sink:
         monkeypatch.setenv("KRAV_SMTP_HOST", "127.0.0.1")
         monkeypatch.setenv("KRAV_SMTP_PORT", str(sink.port))

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -58,7 +59,8 @@ def test_kill_and_restart_sends_every_letter_exactly_once(tmp_path, monkeypatch)
     ensure_schema(engine)
     ids = []
     for i in range(LETTERS):
-        ids += make_case(engine, email=f"debtor{i}@example.no", consent=True).letter_ids
+        ids += make_case(engine, email=f"debtor{i}@example.no", consent=True,
+                         sent_on=datetime.now(UTC).date()).letter_ids  # dated the sending day
     expected = {f"<letter-{i}-email@krav.example>" for i in ids}
     with SmtpSink() as sink:
         for received in (8, 25, 40):  # three crashes at different points
@@ -106,7 +108,7 @@ def test_sigterm_stops_the_dispatcher_cleanly(tmp_path):
     engine = make_engine(url)
     ensure_schema(engine)
     for i in range(3):
-        make_case(engine, email=f"d{i}@example.no", consent=True)
+        make_case(engine, email=f"d{i}@example.no", consent=True, sent_on=datetime.now(UTC).date())
     with SmtpSink() as sink:
         env = {**os.environ, "KRAV_SMTP_HOST": "127.0.0.1", "KRAV_SMTP_PORT": str(sink.port)}
         proc = subprocess.Popen([sys.executable, "-m", "krav", "dispatch", "--interval", "0.2",

@@ -19,7 +19,7 @@ def _statuses(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 def test_a_dispute_cancels_the_unsent_reminder_not_its_acknowledgement(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import_claims(engine, tmp_path, [claim_row()])
-    run_days(engine, date(2026, 1, 19), date(2026, 1, 19))
+    run_days(engine, date(2026, 1, 19), date(2026, 1, 19), deliver=False)
     with engine.begin() as conn:
         service.dispute(conn, "K-0000001", on=date(2026, 1, 19), reason="Varen kom aldri")
     claimed = outbox.claim_batch(engine, now=datetime(2026, 1, 20, 9), lease=timedelta(minutes=5),
@@ -30,7 +30,7 @@ def test_a_dispute_cancels_the_unsent_reminder_not_its_acknowledgement(engine, t
 
 def test_an_open_case_keeps_its_letters_and_a_paid_one_loses_them(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import_claims(engine, tmp_path, [claim_row(), claim_row(invoice="1002")])
-    run_days(engine, date(2026, 1, 19), date(2026, 1, 19))
+    run_days(engine, date(2026, 1, 19), date(2026, 1, 19), deliver=False)
     assert outbox.cancel_stale(engine) == 0
     with engine.begin() as conn:
         service.withdraw(conn, "K-0000002", on=date(2026, 1, 19))

@@ -97,8 +97,8 @@ def test_print_batch_writes_one_file_and_a_manifest_and_is_repeatable(engine, tm
     assert by_id[cases[0].letter_ids[0]]["recipient"] == \
         letter(engine, cases[0].letter_ids[0])["content"]["debtor"]["name"]
     for case in cases:
-        for letter_id in case.letter_ids:
-            assert letter(engine, letter_id)["status"] == "sent"
+        for letter_id in case.letter_ids:  # printed, not yet sent: the file is not handed over
+            assert letter(engine, letter_id)["status"] == "printed"
             assert deliveries(engine, letter_id)["print"]["provider_id"] == "2026-04-10-print.pdf"
     again = print_batch(engine, day=date(2026, 4, 10), out_dir=tmp_path, now=NOW)
     assert again.letters == 6 and again.pages == pages
@@ -206,7 +206,8 @@ def test_returned_post_marks_the_address_bad_and_queues_the_case(engine, tmp_pat
     assert [(q["ref"], q["held_letters"]) for q in queue] == [(case.ref, 1)]
     assert queue[0]["returned_at"] == returned_at
     assert other.ref not in [q["ref"] for q in queue]
-    assert [t["status"] for t in timeline] == ["returned", "held"]
+    # the collection notice dated 04-10 would go out 04-15: made afresh, then held
+    assert [t["status"] for t in timeline] == ["returned", "cancelled", "held"]
     assert timeline[0]["deliveries"][0]["channel"] == "print"
 
 
@@ -255,7 +256,7 @@ def test_a_crash_between_send_and_record_never_sends_twice(engine):
         assert deliveries(engine, letter_id)["email"]["status"] == "uncertain"
         assert dispatch_batch(engine, email_channel(sink.port), now=NOW, config=CONFIG).claimed == 0
         # A person checks the mailbox log and re-queues it: now it goes, once.
-        assert outbox.requeue(engine, letter_id) == "requeued"
+        assert outbox.requeue(engine, letter_id, on=NOW.date()) == "requeued"
         dispatch_batch(engine, email_channel(sink.port), now=NOW, config=CONFIG)
         assert len(sink.messages) == 1
     assert deliveries(engine, letter_id)["email"]["status"] == "sent"

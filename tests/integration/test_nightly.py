@@ -22,6 +22,7 @@ from tests.factories import (
     letters_of,
     postings_of,
     run_days,
+    send_letters,
     set_policy,
     table_counts,
 )
@@ -44,9 +45,9 @@ def test_the_default_process_for_a_consumer_claim(engine, tmp_path) -> None:  # 
     got = [(lt["kind"], lt["sender"], lt["sent_on"], lt["deadline"], lt["fee_ore"], lt["status"])
            for lt in letters_of(engine)]
     assert got == [
-        ("reminder", "creditor", date(2026, 1, 19), date(2026, 2, 2), 3800, "pending"),
-        ("collection_notice", "creditor", date(2026, 2, 3), date(2026, 2, 17), 3800, "pending"),
-        ("payment_demand", "agency", date(2026, 2, 18), date(2026, 3, 4), 0, "pending"),
+        ("reminder", "creditor", date(2026, 1, 19), date(2026, 2, 2), 3800, "sent"),
+        ("collection_notice", "creditor", date(2026, 2, 3), date(2026, 2, 17), 3800, "sent"),
+        ("payment_demand", "agency", date(2026, 2, 18), date(2026, 3, 4), 0, "sent"),
     ]
     charged = [(p["on"], p["kind"], p["amount_ore"]) for p in postings_of(engine)]
     assert charged == [
@@ -140,6 +141,7 @@ def test_a_missed_run_catches_up_on_the_run_day(engine, tmp_path) -> None:  # ty
     assert claim(engine)["next_action_on"] == date(2026, 2, 25)
     interest = [p for p in postings_of(engine) if p["kind"] == "interest"]
     assert [(p["on"], p["amount_ore"]) for p in interest] == [(date(2026, 2, 10), 1184)]  # 36 d
+    send_letters(engine, date(2026, 2, 10))
     run_nightly(engine, as_of=date(2026, 3, 20))  # missed again
     notice = letters_of(engine)[-1]
     assert (notice["kind"], notice["sent_on"], notice["deadline"]) == (

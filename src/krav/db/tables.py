@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 metadata = MetaData(
@@ -159,6 +160,14 @@ letters = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", DateTime, nullable=True),
     Column("last_error", Text, nullable=True),
+    # Delivery is state (INKL § 9, INKF § 1-2): the day the letter actually went out (the
+    # channel accepted it; print: the print file was handed to the printer/post), None until then.
+    Column("dispatched_on", Date, nullable=True),
+    # A letter cancelled and made afresh points to its replacement; a cancelled letter without
+    # one, of a case still open, is still owed and blocks the case's next step.
+    Column("replaced_by", Id, nullable=True),
+    # Whether the letter's fee posting stands (False once reversed because it was not sent).
+    Column("fee_charged", Boolean, nullable=False, default=True, server_default=true()),
     UniqueConstraint("claim_id", "step_key", name="uq_letters_claim_step"),
 )
 Index("ix_letters_status", letters.c.status)

@@ -31,6 +31,7 @@ from krav.kernel.errors import KravError
 from krav.kernel.money import from_ore, to_ore
 from krav.law import law_book
 from krav.law.check import require_known
+from krav.letters.delivery import awaiting_letter
 from krav.settings import Agency, load_settings
 
 BATCH_SIZE = 5000
@@ -126,7 +127,11 @@ def state_from_row(row: Any) -> ClaimState:
 
 
 def _due_filter(as_of: date):  # type: ignore[no-untyped-def]
-    return and_(claims.c.status == "open", claims.c.next_action_on <= as_of)
+    """Due: open, a step due by ``as_of``, and no step letter still waiting to be sent — the
+    next step waits until the letter before it went out (INKL § 9: the deadline runs from
+    sending). One correlated NOT EXISTS, answered from the index on ``letters.claim_id``."""
+    return and_(claims.c.status == "open", claims.c.next_action_on <= as_of,
+                ~awaiting_letter())
 
 
 def _due_batch(conn: Connection, as_of: date, after_id: int, size: int) -> list[Any]:

@@ -72,6 +72,8 @@ def print_batch_command(
         names = ", ".join(str(p) for p in result.print_files)
         console.print(f"{result.letters} brev, {result.pages} sider: {names} "
                       f"(manifest {result.manifest})")
+        console.print(f"Brevene er ikke sendt før bunken er levert til trykkeri/post: kjør "
+                      f"«krav letters handed {day.isoformat()}» den dagen den leveres.")
     else:
         console.print(f"Ingen brev til utskrift {day.isoformat()}{_day_states(engine, day)}.")
     _report_waiting(engine, day=day, what=f"datert {day.isoformat()} ble ikke skrevet ut")
@@ -144,6 +146,50 @@ def needs_address_command(db: DbOption = None, as_json: JsonOption = False) -> N
     console.print(f"{len(rows)} saker trenger adresse.")
 
 
+@letters_app.command("handed")
+def handed_command(
+    target: Annotated[str, typer.Argument(
+        help="Utskriftsfilen (ÅÅÅÅ-MM-DD-print.pdf) eller dagen hele bunken ble laget")],
+    on: Annotated[str | None, typer.Option("--on", help="Dagen den ble levert (ÅÅÅÅ-MM-DD); "
+                                           "i dag om den mangler")] = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Utskriftsfilen er levert til trykkeri/post: brevene i den er sendt den dagen."""
+    from krav.letters.printing import mark_handed
+
+    day = day_option(on, "--on")
+    result = mark_handed(open_db(db), target, on=day)
+    if as_json:
+        print_json({"on": day, "files": result.files, "letters": result.letters,
+                    "already": result.already, "late": result.late})
+        return
+    console.print(f"{result.letters} brev merket sendt {day.isoformat()} "
+                  f"({', '.join(result.files)})"
+                  + (f"; {result.already} var allerede merket" if result.already else "") + ".")
+    if result.late:
+        console.print(f"{result.late} brev er datert før {day.isoformat()}: fristen i sakene "
+                      "regnes fra leveringsdagen.")
+
+
+@letters_app.command("attention")
+def attention_command(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Saker som venter fordi et brev ikke er sendt (parkert, holdt tilbake, returnert, ikke
+    levert til trykkeri), med årsaken; gebyret for et brev som ikke ble sendt er tilbakeført."""
+    from krav.letters.delivery import needs_attention
+
+    with open_db(db).connect() as conn:
+        rows = needs_attention(conn)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("Sak", "Brev", "Type", "Dato", "Status", "Gebyr", "Årsak")
+    for r in rows:
+        table.add_row(r["ref"], str(r["letter_id"]), r["kind"], str(r["sent_on"]), r["status"],
+                      "tilbakeført" if r["fee_reversed"] else "", r["reason"])
+    console.print(table)
+    console.print(f"{len(rows)} saker venter på et brev som ikke er sendt.")
+
+
 @letters_app.command("list")
 def list_command(case: Annotated[str, typer.Option("--case", help="Saksnummer (REF)")],
                  db: DbOption = None, as_json: JsonOption = False) -> None:
@@ -196,16 +242,18 @@ def waiting_command(
 @letters_app.command("retry")
 def retry_command(letter_id: Annotated[str, typer.Argument(help="Brevets id")],
                   db: DbOption = None) -> None:
-    """Send et parkert, holdt tilbake eller usikkert brev på nytt (etter manuell kontroll)."""
+    """Send et parkert, holdt tilbake, returnert eller usikkert brev på nytt (etter manuell
+    kontroll): brevet lages på nytt fra dagens data, med dagens dato og ny frist."""
     from krav.letters.outbox import requeue
 
-    status = requeue(open_db(db), _letter_id(letter_id))
+    status = requeue(open_db(db), _letter_id(letter_id), on=now_utc().date())
     if status == "missing":
         raise NotFound(f"brev {letter_id} finnes ikke")
     if status != "requeued":
         raise UnableToProceed(f"brev {letter_id} har status {status}; bare parkerte, holdte "
                               "eller returnerte brev kan sendes på nytt")
-    console.print(f"Brev {letter_id} ligger i utboksen igjen.")
+    console.print(f"Brev {letter_id} er laget på nytt med dagens tall og datoer og ligger i "
+                  "utboksen igjen.")
 
 
 @letters_app.command("mark-sent")

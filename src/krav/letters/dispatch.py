@@ -101,32 +101,32 @@ def process(engine: Engine, item: OutboxItem, channels: Channels, *, now: dateti
         reach = reach_for(item, channels, bounced)
         plan = route(item.kind, reach, prefs)
         if not plan.chain:
-            outbox.finish(engine, item, status="held",
+            outbox.finish(engine, item, status="held", on=now.date(),
                           error="ingen lovlig kanal: adressen mangler eller er returnert")
             return "held"
         outcome = _deliver(engine, item, plan.chain, channels, now, config, prefs.attach_invoice)
         if plan.sms and outcome in ("sent", "print"):
             _notify_sms(engine, item, reach.phone, channels, now, config)
-        outbox.finish(engine, item, status=outcome)
+        outbox.finish(engine, item, status=outcome, on=now.date())
         return outcome
     except TemporaryFailure as exc:
         return _retry_or_park(engine, item, str(exc), now, config)
     except Uncertain as exc:
-        outbox.finish(engine, item, status="parked", error=str(exc))
+        outbox.finish(engine, item, status="parked", error=str(exc), on=now.date())
         return "uncertain"
     except Exception as exc:  # noqa: BLE001 - a poison row is parked, never blocks the batch
         # The reason is the letter's last_error (``krav letters waiting``); the traceback is for
         # a developer (KRAV_DEBUG=1), never one per letter on an operator's console.
         log.debug("letter %s parked", item.id, exc_info=True)
         kind = "" if isinstance(exc, KravError) else f"{type(exc).__name__}: "
-        outbox.finish(engine, item, status="parked", error=f"{kind}{exc}")
+        outbox.finish(engine, item, status="parked", error=f"{kind}{exc}", on=now.date())
         return "parked"
 
 
 def _retry_or_park(engine: Engine, item: OutboxItem, error: str, now: datetime,
                    config: DispatchConfig) -> str:
     if item.attempts >= config.max_attempts:
-        outbox.finish(engine, item, status="parked",
+        outbox.finish(engine, item, status="parked", on=now.date(),
                       error=f"gitt opp etter {item.attempts} forsøk: {error}")
         return "parked"
     delay = config.backoff * (2 ** (item.attempts - 1))

@@ -7,21 +7,25 @@ write is fenced by ``attempts`` (the claim's token): a dispatcher that lost its 
 overwrite the newer claim's result.
 
 Letter statuses: ``pending`` → ``sending`` → ``sent`` | ``print`` (waiting for the day's print
-file, then ``sent``) | ``held`` (no lawful way to reach the person) | ``parked`` (an error that
+file, then ``printed``, then ``sent`` when the file is marked handed to the printer/post) |
+``held`` (no lawful way to reach the person) | ``parked`` (an error that
 retrying will not fix, too many attempts, or an unknown outcome) | ``pending`` again with
 ``next_attempt_at`` (back-off). ``returned`` after returned post. ``cancelled``: a payment
-request whose case was paid, withdrawn, disputed or paused before it went out.
+request whose case was paid, withdrawn, disputed or paused before it went out, or a stale letter
+made afresh (``replaced_by``). ``dispatched_on`` is the day a letter went out; see
+:mod:`krav.letters.delivery` for what that day decides (fees, deadlines, the next step).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, func, or_, select, update
 
 from krav.db.tables import claims, creditors, debtors, letters
+from krav.letters import delivery
 from krav.letters.tables import letter_deliveries as ld
 
 
@@ -47,31 +51,27 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
-# Letters that ask for payment; they must not go out once the case has stopped or closed.
-PAYMENT_REQUESTS = ("reminder", "collection_notice", "payment_demand", "rest_notice")
+PAYMENT_REQUESTS = delivery.PAYMENT_REQUESTS
 
 
-def cancel_stale(engine: Engine) -> int:
-    """Cancel unsent payment requests of cases that are no longer open (one statement).
+def cancel_stale(engine: Engine, *, on: date | None = None) -> int:
+    """Cancel unsent payment requests of cases that are no longer open; reverse their fees.
 
     A claim paid, withdrawn, disputed (INKL § 17 (2): the process stops) or paused after its
-    letter was decided must not receive that letter; the dispute acknowledgement and other
-    confirmations still go.
+    letter was decided must not receive that letter, and a fee for a letter not sent is not
+    owed (INKL § 9, INKF § 1-2); the dispute acknowledgement and other confirmations still go.
     """
-    stopped = select(claims.c.id).where(claims.c.status != "open")
     with engine.begin() as conn:
-        return conn.execute(
-            update(letters).where(letters.c.status.in_(("pending", "print")),
-                                  letters.c.kind.in_(PAYMENT_REQUESTS),
-                                  letters.c.claim_id.in_(stopped))
-            .values(status="cancelled", next_attempt_at=None,
-                    last_error="saken er ikke lenger åpen (betalt, trukket, bestridt eller "
-                               "på pause) — brevet sendes ikke")).rowcount
+        return delivery._cancel_stopped(conn, on)
 
 
 def claim_batch(engine: Engine, *, now: datetime, lease: timedelta, limit: int) -> list[int]:
-    """Claim up to ``limit`` due letters; returns their ids (oldest first)."""
-    cancel_stale(engine)
+    """Claim up to ``limit`` due letters; returns their ids (oldest first).
+
+    First no stale letter goes out (:func:`krav.letters.delivery.refresh`): letters of stopped
+    cases are cancelled, letters dated before today or whose amounts changed are made afresh.
+    """
+    delivery.refresh(engine, on=now.date())
     with engine.begin() as conn:
         candidates = select(letters.c.id).where(*_due(now)).order_by(letters.c.id).limit(limit)
         if conn.dialect.name == "postgresql":
@@ -126,14 +126,24 @@ def bounced_addresses(engine: Engine, addresses: list[str]) -> set[str]:
 
 
 def finish(engine: Engine, item: OutboxItem, *, status: str, error: str | None = None,
-           next_attempt_at: datetime | None = None) -> bool:
-    """Record a letter's outcome, fenced by the claim's attempt number."""
+           next_attempt_at: datetime | None = None, on: date | None = None) -> bool:
+    """Record a letter's outcome, fenced by the claim's attempt number.
+
+    ``sent`` records the day it went out (``on``); a letter that cannot be sent (``parked``,
+    ``held``) has its fee reversed the same day (INKL § 9, INKF § 1-2).
+    """
     with engine.begin() as conn:
+        values: dict[str, Any] = {"status": status, "last_error": error[:2000] if error else None,
+                                  "next_attempt_at": next_attempt_at}
+        if status == "sent" and on is not None:
+            values["dispatched_on"] = on
         result = conn.execute(
             update(letters).where(letters.c.id == item.id, letters.c.status == "sending",
-                                  letters.c.attempts == item.attempts)
-            .values(status=status, last_error=error[:2000] if error else None,
-                    next_attempt_at=next_attempt_at))
+                                  letters.c.attempts == item.attempts).values(**values))
+        if result.rowcount == 1 and status in ("parked", "held") and on is not None:
+            delivery.reverse_fees(conn, [item.id], on=on,
+                                  reason="brevet kunne ikke sendes" if status == "parked"
+                                  else "ingen lovlig kanal for brevet")
         return result.rowcount == 1
 
 
@@ -152,23 +162,34 @@ def mark_sent(engine: Engine, letter_id: int, *, at: datetime) -> str:
         if status != "parked" or not changed:
             return status
         conn.execute(update(letters).where(letters.c.id == letter_id)
-                     .values(status="sent", last_error=None, next_attempt_at=None))
+                     .values(status="sent", last_error=None, next_attempt_at=None,
+                             dispatched_on=func.coalesce(letters.c.dispatched_on,
+                                                         letters.c.sent_on)))
         return "marked"
 
 
-def requeue(engine: Engine, letter_id: int) -> str:
-    """A person's decision (``krav letters retry``): send a parked, held or uncertain letter again.
+def requeue(engine: Engine, letter_id: int, *, on: date, agency: Any = None,
+            book: Any = None) -> str:
+    """A person's decision (``krav letters retry``): send a parked, held or returned letter again.
 
+    The letter is rebuilt from current data (amounts, addresses), dated ``on`` with its deadline
+    counted from that day; a fee reversed because it was not sent is charged again, dated ``on``.
     An ``uncertain`` delivery becomes ``failed`` — the person has checked it did not arrive.
     Returns ``"requeued"``, ``"missing"`` or the status that does not allow it."""
     with engine.begin() as conn:
-        status = conn.execute(select(letters.c.status).where(letters.c.id == letter_id)).scalar()
-        if status is None:
+        letter = conn.execute(select(letters).where(letters.c.id == letter_id)).mappings().first()
+        if letter is None:
             return "missing"
-        if status not in ("parked", "held", "returned"):
-            return status
+        if letter["status"] not in ("parked", "held", "returned"):
+            return letter["status"]
         conn.execute(update(ld).where(ld.c.letter_id == letter_id, ld.c.status == "uncertain")
                      .values(status="failed", error="sjekket manuelt: ikke mottatt"))
-        conn.execute(update(letters).where(letters.c.id == letter_id)
-                     .values(status="pending", attempts=0, next_attempt_at=None, last_error=None))
+        if book is None:
+            from krav.law import law_book
+            book = law_book()
+        if agency is None:
+            from krav.settings import load_settings
+            agency = load_settings().agency
+        delivery.rebuild(conn, letter, on=on, agency=agency, book=book, in_place=True,
+                         reason="sendes på nytt etter manuell kontroll")
         return "requeued"

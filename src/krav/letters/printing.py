@@ -9,6 +9,10 @@ parallel; the manifest names each letter's file and pages in it. Letters are sor
 postcode (the post office's sorting order), then id. Re-running for the same day rebuilds the
 files from the letters recorded in them. Claiming, rendering and recording happen in one
 transaction: if rendering fails nothing is marked as printed.
+
+Printed is not sent: the letters become ``printed`` and count as sent — fee lawful, deadline
+running, the case's next step allowed — only from the day the file is marked handed to the
+printer/post (:func:`mark_handed`, ``krav letters handed``).
 """
 
 from __future__ import annotations
@@ -20,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, insert, or_, select, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
 from krav.db.tables import letters
-from krav.kernel.errors import KravError
-from krav.letters import outbox
+from krav.kernel.errors import InvalidInput, KravError, NotFound
+from krav.letters import delivery, outbox
 from krav.letters.channels import Channels
 from krav.letters.content import validate
 from krav.letters.dispatch import reach_for
@@ -51,7 +55,7 @@ class PrintResult:
 def queue_pending_for_print(engine: Engine, day: date, channels: Channels) -> int:
     """Pending letters (not yet dispatched) whose route is print become ``print`` (one
     conditional UPDATE, so a dispatcher running at the same time cannot take them too)."""
-    outbox.cancel_stale(engine)
+    delivery.refresh(engine, on=day)
     with engine.connect() as conn:
         ids = list(conn.execute(select(letters.c.id).where(
             letters.c.status == "pending", letters.c.next_attempt_at.is_(None),
@@ -75,7 +79,8 @@ def queue_pending_for_print(engine: Engine, day: date, channels: Channels) -> in
 
 
 def _select(conn: Connection, day: date) -> list:
-    recorded = select(ld.c.letter_id).where(ld.c.channel == "print", ld.c.status == "sent",
+    recorded = select(ld.c.letter_id).where(ld.c.channel == "print",
+                                            ld.c.status.in_(("printed", "sent")),
                                             ld.c.provider_id.like(f"{day.isoformat()}-print%"))
     condition = or_(letters.c.id.in_(recorded),
                     (letters.c.status == "print") & (letters.c.sent_on <= day))
@@ -120,8 +125,9 @@ def _chunks(ids: list[int], size: int = 1000) -> list[list[int]]:
     return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
-def _park_invalid(conn: Connection, rows: list) -> list:
-    """Letters whose content is broken are parked with the reason; the rest are printed."""
+def _park_invalid(conn: Connection, rows: list, day: date) -> list:
+    """Letters whose content is broken are parked with the reason (their fee reversed: they are
+    not sent, INKL § 9); the rest are printed."""
     good = []
     for row in rows:
         try:
@@ -141,19 +147,20 @@ def _record(conn: Connection, rows: list, file_of: list[str], now: datetime) -> 
         known.update(conn.execute(select(ld.c.letter_id).where(
             ld.c.letter_id.in_(part), ld.c.channel == "print")).scalars())
     new = [{"letter_id": i, "channel": "print", "idempotency_key": delivery_key(i, "print"),
-            "recipient": "", "status": "sent", "attempts": 1, "provider_id": name[i],
-            "made_at": now, "sent_at": now, "updated_at": now} for i in ids if i not in known]
+            "recipient": "", "status": "printed", "attempts": 1, "provider_id": name[i],
+            "made_at": now, "updated_at": now} for i in ids if i not in known]
     if new:
         conn.execute(insert(ld), new)
     for file_name in sorted(set(file_of)):
         in_file = sorted(i for i in known if name[i] == file_name)
         for part in _chunks(in_file):
-            conn.execute(update(ld).where(ld.c.letter_id.in_(part), ld.c.channel == "print")
-                         .values(status="sent", provider_id=file_name, sent_at=now,
-                                 updated_at=now))
+            conn.execute(update(ld).where(ld.c.letter_id.in_(part), ld.c.channel == "print",
+                                          ld.c.status != "sent")
+                         .values(status="printed", provider_id=file_name, updated_at=now))
     for part in _chunks(ids):
+        # in a print file, not yet sent: sent when the file is handed over (mark_handed)
         conn.execute(update(letters).where(letters.c.id.in_(part), letters.c.status == "print")
-                     .values(status="sent", last_error=None))
+                     .values(status="printed", last_error=None))
 
 
 def _file_names(day: date, count: int) -> list[str]:
@@ -188,11 +195,12 @@ def print_batch(engine: Engine, *, day: date, out_dir: Path, now: datetime,
                 channels: Channels | None = None, split_letters: bool = False,
                 per_file: int = 2000, workers: int | None = None) -> PrintResult:
     """Write ``<day>-print.pdf`` (``<day>-print-<n>.pdf`` when the batch is cut into several
-    files, compiled in parallel) and ``<day>-manifest.csv`` to ``out_dir``; mark letters sent."""
+    files, compiled in parallel) and ``<day>-manifest.csv`` to ``out_dir``; the letters become
+    ``printed`` — sent only when the file is marked handed (:func:`mark_handed`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     queue_pending_for_print(engine, day, channels or Channels())
     with engine.begin() as conn:
-        rows = _park_invalid(conn, sorted(_select(conn, day), key=_sort_key))
+        rows = _park_invalid(conn, sorted(_select(conn, day), key=_sort_key), day)
         if not rows:
             return PrintResult(None, None, 0, 0, [])
         files = render_files([r.content for r in rows], ids=[r.id for r in rows],
@@ -205,3 +213,56 @@ def print_batch(engine: Engine, *, day: date, out_dir: Path, now: datetime,
     pages = sum(f.pages[-1][1] for f in files)
     return PrintResult(paths[0], manifest_path, len(rows), pages, [*paths, manifest_path],
                        paths[:len(files)])
+
+
+@dataclass(frozen=True)
+class Handed:
+    files: list[str]
+    letters: int  # letters that became sent now
+    already: int  # letters of these files already marked handed
+    late: int  # letters dated before the handed day: their deadlines run from it
+
+
+def mark_handed(engine: Engine, target: str, *, on: date, book: object = None) -> Handed:
+    """A print file (``2026-04-10-print.pdf``, or a path to it) or a day's whole batch
+    (``2026-04-10``) was handed to the printer/post ``on``: its letters are sent that day.
+
+    A letter counts as sent — its fee lawful and its deadline running (INKL § 9, § 10;
+    INKF § 1-2) — only from that day; the case's next step waits until then. A letter dated
+    before ``on`` has its case's deadline counted from ``on``.
+    """
+    name = Path(target).name
+    try:
+        day = date.fromisoformat(name)
+        where = ld.c.provider_id.like(f"{day.isoformat()}-print%")
+    except ValueError:
+        if not name.endswith(".pdf") or "-print" not in name:
+            raise InvalidInput(f"ikke en utskriftsfil eller dag: {target!r}", where="FIL|DAG",
+                               allowed="en utskriftsfil (ÅÅÅÅ-MM-DD-print.pdf) eller en dag "
+                                       "(ÅÅÅÅ-MM-DD)") from None
+        day = date.fromisoformat(name[:10])
+        where = ld.c.provider_id == name
+    if on < day:
+        raise InvalidInput(f"kan ikke være levert {on.isoformat()}, før utskriften "
+                           f"{day.isoformat()}", where="--on")
+    with engine.begin() as conn:
+        rows = conn.execute(select(ld.c.letter_id, ld.c.provider_id, letters.c.status)
+                            .join(letters, letters.c.id == ld.c.letter_id)
+                            .where(ld.c.channel == "print", where)).all()
+        if not rows:
+            raise NotFound(f"ingen utskriftsfil {name} er laget")
+        waiting = sorted(r.letter_id for r in rows if r.status == "printed")
+        if book is None:
+            from krav.law import law_book
+            book = law_book()
+        late = 0
+        if waiting:
+            late = conn.execute(select(func.count()).select_from(letters).where(
+                letters.c.id.in_(waiting), letters.c.sent_on < on)).scalar_one()
+            delivery.record_sent(conn, waiting, on=on, book=book)
+            moment = datetime.combine(on, datetime.min.time())
+            for part in _chunks(waiting):
+                conn.execute(update(ld).where(ld.c.letter_id.in_(part), ld.c.channel == "print")
+                             .values(status="sent", sent_at=moment, updated_at=moment))
+    return Handed(files=sorted({r.provider_id for r in rows}), letters=len(waiting),
+                  already=len(rows) - len(waiting), late=late)

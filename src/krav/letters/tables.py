@@ -6,7 +6,8 @@ anything is handed to a channel and checked on every later attempt, so a crash b
 and "recorded" never sends the same letter twice by the same channel.
 
 Statuses: ``sending`` (recorded, outcome not yet known), ``sent`` (accepted by the channel;
-for print: in a print file), ``queued`` (waiting for the day's print batch), ``delivered``
+for print: the print file was handed to the printer/post), ``printed`` (in a print file, not yet
+handed), ``queued`` (waiting for the day's print batch), ``delivered``
 (delivery report), ``bounced`` (e-mail DSN), ``returned`` (post returned), ``failed`` (the
 channel refused; safe to retry), ``uncertain`` (a crash left the outcome unknown and the channel
 cannot tell: parked for a person, never re-sent automatically).

@@ -76,9 +76,10 @@ def record_bounce(engine: Engine, key: str, *, at: datetime, reason: str = "") -
         if row.status == "bounced":
             return False
         record_outcome(conn, key, status="bounced", at=at, error=reason or "returnert (DSN)")
+        # not received: the letter goes again (by the next channel) and counts as sent only then
         conn.execute(update(letters).where(letters.c.id == row.letter_id,
                                            letters.c.status.in_(("sent", "parked")))
-                     .values(status="pending", next_attempt_at=None,
+                     .values(status="pending", next_attempt_at=None, dispatched_on=None,
                              last_error=f"{key}: returnert"))
         _event(conn, row.letter_id, "letter_bounced", at.date(), {"channel": row.channel})
     return True
@@ -88,7 +89,8 @@ def mark_returned(engine: Engine, letter_id: int, *, at: datetime) -> bool:
     """Returned post (``krav letters returned``): the debtor's address is bad, the case waits in
     the needs-address queue. ``False`` if this letter was already recorded as returned."""
     with engine.begin() as conn:
-        row = conn.execute(select(letters.c.id, letters.c.status, claims.c.debtor_id)
+        row = conn.execute(select(letters.c.id, letters.c.status, letters.c.dispatched_on,
+                                  claims.c.debtor_id)
                            .join(claims, claims.c.id == letters.c.claim_id)
                            .where(letters.c.id == letter_id)).first()
         if row is None:
@@ -104,6 +106,10 @@ def mark_returned(engine: Engine, letter_id: int, *, at: datetime) -> bool:
                      .values(status="returned", last_error="returnert i posten"))
         conn.execute(update(debtors).where(debtors.c.id == row.debtor_id)
                      .values(address_bad=True))
+        if row.dispatched_on is None:  # returned before it went out: no fee (INKL § 9)
+            from krav.letters.delivery import reverse_fees
+
+            reverse_fees(conn, [letter_id], on=at.date(), reason="returnert før det ble sendt")
         _event(conn, letter_id, "letter_returned", at.date(), {})
     return True
 

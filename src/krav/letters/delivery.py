@@ -1,0 +1,398 @@
+"""Delivery is part of a case's state: a fee and a deadline count only for a letter that went out.
+
+- A letter is *sent* on the day the channel accepted it (e-mail, SMS, digital mailbox) or, for
+  print, the day its print file was marked handed to the printer/post (``krav letters handed``);
+  that day is ``letters.dispatched_on``. Until then the case's next step waits
+  (:func:`awaiting_letter`, used set-wise by the nightly selection).
+- A fee is lawful only for a letter that was sent (inkassoloven § 9, inkassoforskriften § 1-2):
+  a letter that cannot be sent (parked, held, returned before it went out, cancelled because
+  the case stopped) has its fee reversed by a reversal posting naming the rule
+  (:func:`reverse_fees`), and the fee-letter count is given back. A letter made afresh for sending
+  is charged again, dated its new day (:func:`_recharge`).
+- No stale letter goes out (:func:`refresh`): a payment request dated before the day it would be
+  sent, or whose amounts differ from the ledger, is cancelled with the reason and made afresh
+  from current data with new dates; the case's deadlines follow (:func:`_follow`).
+
+Every function takes the day it records; none reads a clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, func, insert, select, update
+
+from krav.cases.content import content_for_claim
+from krav.db.tables import claims, events, letters, postings
+from krav.kernel.dates import add_months, next_business_day_on_or_after
+from krav.kernel.money import fmt, from_ore, to_ore
+
+# Letters that are steps of the process: the next step waits until they were sent.
+STEP_KINDS = ("reminder", "collection_notice", "payment_demand")
+# Letters that ask for payment; they must not go out once the case has stopped or closed.
+PAYMENT_REQUESTS = ("reminder", "collection_notice", "payment_demand", "rest_notice")
+# Unsent letters that a dispatcher or the print run may still send (not yet in a print file).
+UNSENT = ("pending", "print")
+
+FEE_RULE = "INKL-9-gebyr-for-usendt-brev"
+FEE_REFERENCE = ("inkassoloven § 9, inkassoforskriften § 1-2: gebyr bare for brev som er sendt")
+# Content keys a rebuilt letter keeps from the letter it replaces (not derived from the ledger).
+_KEPT = ("enforcement_notice", "reason", "schedule", "plan")
+
+
+def awaiting_letter():  # type: ignore[no-untyped-def]
+    """SQL: the claim has a step letter not (yet) sent and not replaced — its next step waits.
+
+    Correlated on ``claims.id``; answered from the index on ``letters.claim_id``.
+    """
+    return exists().where(letters.c.claim_id == claims.c.id, letters.c.kind.in_(STEP_KINDS),
+                          letters.c.status != "sent", letters.c.replaced_by.is_(None))
+
+
+def _event(conn: Connection, claim_id: int, on: date, kind: str, detail: dict) -> None:
+    conn.execute(insert(events).values(claim_id=claim_id, on=on, kind=kind, detail=detail,
+                                       actor="letters"))
+
+
+def _fee_prefix(step_key: str) -> str:
+    return "fee:" + step_key.split("#")[0]
+
+
+def _fee_postings(conn: Connection, claim_id: int, prefix: str) -> list[Any]:
+    return list(conn.execute(select(postings).where(
+        postings.c.claim_id == claim_id,
+        (postings.c.key == prefix) | postings.c.key.like(prefix + ":%"))
+        .order_by(postings.c.id)).mappings())
+
+
+# ---------------------------------------------------------------------------------------------
+# fees
+
+
+def reverse_fees(conn: Connection, letter_ids: list[int], *, on: date, reason: str) -> int:
+    """Reverse the fee of each step letter in ``letter_ids`` that will not be sent.
+
+    INKL § 9 and INKF § 1-2 allow a fee only for a letter that was sent. The reversal posting
+    undoes the standing fee posting (``reverses_id``), the claim's cached costs, gross recovery
+    costs and fee-letter count follow, and the letter records that its fee no longer stands.
+    A fee already paid is reversed only as far as it is still owed (a component never goes
+    negative). Letters of closed cases, already sent letters and letters without a fee are left.
+    Returns how many fees were reversed.
+    """
+    if not letter_ids:
+        return 0
+    rows = conn.execute(
+        select(letters.c.id, letters.c.claim_id, letters.c.step_key, letters.c.kind,
+               claims.c.status.label("claim_status"))
+        .join(claims, claims.c.id == letters.c.claim_id)
+        .where(letters.c.id.in_(letter_ids), letters.c.kind.in_(STEP_KINDS),
+               letters.c.fee_charged.is_(True), letters.c.dispatched_on.is_(None))).all()
+    done = 0
+    for row in rows:
+        if row.claim_status == "closed":
+            continue
+        prefix = _fee_prefix(row.step_key)
+        found = _fee_postings(conn, row.claim_id, prefix)
+        reversed_ids = {p["reverses_id"] for p in found if p["reverses_id"]}
+        standing = [p for p in found if p["kind"] != "reversal" and p["id"] not in reversed_ids]
+        conn.execute(update(letters).where(letters.c.id == row.id).values(fee_charged=False))
+        if not standing:
+            continue
+        charge = standing[-1]
+        owed = conn.execute(select(func.coalesce(func.sum(postings.c.amount_ore), 0)).where(
+            postings.c.claim_id == row.claim_id,
+            postings.c.component == charge["component"])).scalar_one()
+        amount = max(0, min(charge["amount_ore"], int(owed)))
+        gross = to_ore(Decimal((charge["inputs"] or {}).get(
+            "full_amount", str(from_ore(charge["amount_ore"])))))
+        conn.execute(insert(postings).values(
+            claim_id=row.claim_id, on=on, kind="reversal", component=charge["component"],
+            amount_ore=-amount, rule=FEE_RULE, reference=f"{FEE_REFERENCE} ({reason})",
+            inputs={"letter_id": row.id, "reason": reason, "full_amount": fmt(from_ore(gross)),
+                    "not_reversed_already_paid": fmt(from_ore(charge["amount_ore"] - amount))},
+            reverses_id=charge["id"], key=f"{prefix}:rev:{charge['id']}"))
+        conn.execute(update(claims).where(claims.c.id == row.claim_id).values(
+            costs_ore=claims.c.costs_ore - amount,
+            recovery_costs_ore=func.max(claims.c.recovery_costs_ore - gross, 0)
+            if conn.dialect.name == "sqlite"
+            else func.greatest(claims.c.recovery_costs_ore - gross, 0),
+            fee_letters=func.max(claims.c.fee_letters - 1, 0) if conn.dialect.name == "sqlite"
+            else func.greatest(claims.c.fee_letters - 1, 0),
+            version=claims.c.version + 1))
+        _event(conn, row.claim_id, on, "fee_reversed",
+               {"letter_id": row.id, "amount": fmt(from_ore(amount)), "reason": reason,
+                "rule": FEE_RULE})
+        done += 1
+    return done
+
+
+def _recharge(conn: Connection, letter: Any, claim: Any, *, on: date, book: Any) -> Decimal:
+    """Charge a reversed fee again for a letter made afresh to be sent ``on`` (INKF § 1-2).
+
+    The fee is the one the law gives for a letter sent that day, within the fee-letter limit
+    and offset against a § 3a compensation; returns the chargeable amount (0 when none).
+    """
+    from krav.law import rules
+
+    prefix = _fee_prefix(letter["step_key"])
+    if not _fee_postings(conn, letter["claim_id"], prefix):
+        return Decimal("0.00")  # the letter never had a fee
+    max_fees = int(book.value("rules/max_fee_letters_before_demand", on))
+    if letter["kind"] != "payment_demand" and claim["fee_letters"] >= max_fees:
+        return Decimal("0.00")
+    charge = rules.letter_fee(book, kind=letter["kind"], due=claim["due_date"], sent_on=on,
+                              sender=letter["sender"])
+    if charge.amount <= 0:
+        return Decimal("0.00")
+    chargeable = rules.offset_against_compensation(
+        compensation=from_ore(claim["compensation_ore"]),
+        costs_before=from_ore(claim["recovery_costs_ore"]), new_cost=charge.amount)
+    count = len(_fee_postings(conn, letter["claim_id"], prefix))
+    conn.execute(insert(postings).values(
+        claim_id=letter["claim_id"], on=on, kind=f"{letter['kind']}_fee",
+        component=f"{letter['kind']}_fee", amount_ore=to_ore(chargeable), rule=charge.rule,
+        reference=charge.reference,
+        inputs={**charge.inputs, "sender": letter["sender"], "full_amount": str(charge.amount),
+                "charged_again_for_letter": str(letter["id"])},
+        key=f"{prefix}:{on.isoformat()}:{count + 1}"))
+    conn.execute(update(claims).where(claims.c.id == letter["claim_id"]).values(
+        costs_ore=claims.c.costs_ore + to_ore(chargeable),
+        recovery_costs_ore=claims.c.recovery_costs_ore + to_ore(charge.amount),
+        fee_letters=claims.c.fee_letters + (letter["kind"] != "payment_demand"),
+        version=claims.c.version + 1))
+    return chargeable
+
+
+# ---------------------------------------------------------------------------------------------
+# dates
+
+
+def _follow(conn: Connection, *, claim_id: int, kind: str, old_deadline: date | None,
+            sent_on: date, deadline: date | None, book: Any) -> None:
+    """The case's deadlines follow a step letter that goes out later than it was dated.
+
+    The deadline runs from sending (INKL § 9, § 10): ``last_deadline`` (and for the payment
+    demand ``demand_sent_on``/``demand_deadline``/``legal_deadline``) move to the letter's new
+    dates, and the next step keeps its distance from the deadline.
+    """
+    if kind not in STEP_KINDS or old_deadline is None or deadline is None:
+        return
+    from krav.engine.plan import after_deadline
+
+    claim = conn.execute(select(claims).where(claims.c.id == claim_id)).mappings().one()
+    if claim["last_deadline"] != old_deadline or deadline <= old_deadline:
+        return  # the case has moved on, or nothing gets later
+    values: dict[str, Any] = {"last_deadline": deadline, "version": claims.c.version + 1}
+    if claim["next_action_on"] is not None:
+        delay = (claim["next_action_on"] - next_business_day_on_or_after(old_deadline)).days
+        values["next_action_on"] = max(claim["next_action_on"],
+                                       after_deadline(deadline, max(1, delay)))
+    if kind == "payment_demand" and claim["demand_deadline"] == old_deadline:
+        months = int(book.value("rules/legal_action_within_months", sent_on))
+        values.update(demand_sent_on=sent_on, demand_deadline=deadline,
+                      legal_deadline=add_months(sent_on, months))
+    conn.execute(update(claims).where(claims.c.id == claim_id).values(**values))
+
+
+def new_deadline(letter: Any, on: date, book: Any) -> date | None:
+    """The deadline of ``letter`` made afresh ``on``: as long as before, never below the law's
+    minimum for a payment request (``rules/min_deadline_days``)."""
+    if letter["deadline"] is None:
+        return None
+    days = (letter["deadline"] - letter["sent_on"]).days
+    if letter["kind"] in PAYMENT_REQUESTS:
+        days = max(days, int(book.value("rules/min_deadline_days", on)))
+    return on + timedelta(days=days)
+
+
+def record_sent(conn: Connection, letter_ids: list[int], *, on: date, book: Any) -> int:
+    """Letters went out ``on`` (e.g. a print file handed to the post): status ``sent``,
+    ``dispatched_on``; when that is later than the letter's date, the case's deadline runs from
+    ``on``. Returns how many letters changed."""
+    rows = conn.execute(select(letters).where(letters.c.id.in_(letter_ids),
+                                              letters.c.dispatched_on.is_(None))).mappings().all()
+    for start in range(0, len(letter_ids), 1000):
+        conn.execute(update(letters).where(letters.c.id.in_(letter_ids[start:start + 1000]),
+                                           letters.c.dispatched_on.is_(None))
+                     .values(status="sent", dispatched_on=on, last_error=None,
+                             next_attempt_at=None))
+    for row in rows:
+        if row["sent_on"] < on and row["deadline"] is not None:
+            later = on + (row["deadline"] - row["sent_on"])
+            _follow(conn, claim_id=row["claim_id"], kind=row["kind"],
+                    old_deadline=row["deadline"], sent_on=on, deadline=later, book=book)
+            _event(conn, row["claim_id"], on, "letter_sent_late",
+                   {"letter_id": row["id"], "dated": row["sent_on"].isoformat(),
+                    "deadline_from": on.isoformat(), "deadline": later.isoformat()})
+    return len(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# stale letters
+
+
+def _fresh_content(conn: Connection, letter: Any, *, on: date, deadline: date | None,
+                   fee: Decimal, agency: Any, book: Any) -> dict[str, Any]:
+    old = letter["content"] or {}
+    extra = {k: old[k] for k in _KEPT if k in old}
+    content = content_for_claim(conn, letter["claim_id"], kind=letter["kind"], sent_on=on,
+                                deadline=deadline, sender=letter["sender"], agency=agency,
+                                book=book, extra=extra)
+    content["fee"] = fmt(fee)
+    return content
+
+
+def rebuild(conn: Connection, letter: Any, *, on: date, agency: Any, book: Any,
+            in_place: bool, reason: str) -> int:
+    """Make ``letter`` afresh from current data, dated ``on``; returns the letter's id.
+
+    ``in_place`` (``krav letters retry``) rewrites the same letter (its delivery keys stay);
+    otherwise the old letter is cancelled with ``reason`` and points to a new one. A fee that
+    was reversed is charged again, dated ``on``. A settlement statement is not about a case and
+    keeps its content.
+    """
+    if letter["kind"] == "settlement_statement":
+        if in_place:
+            conn.execute(update(letters).where(letters.c.id == letter["id"]).values(
+                status="pending", attempts=0, next_attempt_at=None, last_error=None))
+        return letter["id"]
+    claim = conn.execute(select(claims).where(claims.c.id == letter["claim_id"])).mappings().one()
+    fee = from_ore(letter["fee_ore"])
+    charged = letter["fee_charged"]
+    if letter["kind"] in STEP_KINDS and not letter["fee_charged"]:
+        fee = _recharge(conn, letter, claim, on=on, book=book)
+        charged = True
+    deadline = new_deadline(letter, on, book)
+    content = _fresh_content(conn, letter, on=on, deadline=deadline, fee=fee, agency=agency,
+                             book=book)
+    values = {"sent_on": on, "deadline": deadline, "fee_ore": to_ore(fee),
+              "language": content["language"], "content": content, "status": "pending",
+              "attempts": 0, "next_attempt_at": None, "fee_charged": charged,
+              "dispatched_on": None}
+    if in_place:
+        conn.execute(update(letters).where(letters.c.id == letter["id"])
+                     .values(**values, last_error=None))
+        new_id = letter["id"]
+    else:
+        new_id = conn.execute(insert(letters).values(
+            claim_id=letter["claim_id"], step_key=f"{letter['step_key'].split('#')[0]}"
+            f"#{letter['id']}", kind=letter["kind"], sender=letter["sender"], **values)
+            .returning(letters.c.id)).scalar_one()
+        conn.execute(update(letters).where(letters.c.id == letter["id"]).values(
+            status="cancelled", replaced_by=new_id, next_attempt_at=None,
+            last_error=f"{reason}; laget på nytt som brev {new_id}"))
+    _follow(conn, claim_id=letter["claim_id"], kind=letter["kind"],
+            old_deadline=letter["deadline"], sent_on=on, deadline=deadline, book=book)
+    _event(conn, letter["claim_id"], on, "letter_remade",
+           {"letter_id": letter["id"], "new_letter_id": new_id, "reason": reason,
+            "sent_on": on.isoformat(), "deadline": deadline.isoformat() if deadline else None})
+    return new_id
+
+
+def _cancel_stopped(conn: Connection, on: date | None) -> int:
+    """Unsent payment requests of cases no longer open are cancelled; their fees reversed."""
+    rows = conn.execute(select(letters.c.id, letters.c.sent_on, claims.c.status)
+                        .join(claims, claims.c.id == letters.c.claim_id)
+                        .where(letters.c.status.in_(UNSENT),
+                               letters.c.kind.in_(PAYMENT_REQUESTS),
+                               claims.c.status != "open")).all()
+    if not rows:
+        return 0
+    ids = [r.id for r in rows]
+    reason = "saken er ikke lenger åpen (betalt, trukket, bestridt eller på pause)"
+    for start in range(0, len(ids), 1000):
+        conn.execute(update(letters).where(letters.c.id.in_(ids[start:start + 1000]))
+                     .values(status="cancelled", next_attempt_at=None,
+                             last_error=f"{reason} — brevet sendes ikke"))
+    for row in rows:
+        reverse_fees(conn, [row.id], on=on or row.sent_on, reason=reason)
+    return len(rows)
+
+
+def _stale(conn: Connection, on: date) -> list[tuple[Any, str]]:
+    """Letters of open cases to make afresh, with the reason."""
+    query = (select(letters, (claims.c.principal_ore + claims.c.interest_ore
+                              + claims.c.costs_ore).label("owed"))
+             .join(claims, claims.c.id == letters.c.claim_id)
+             .where(claims.c.status == "open", letters.c.kind.in_(PAYMENT_REQUESTS),
+                    letters.c.sent_on <= on,
+                    (letters.c.status.in_(UNSENT)) | and_(
+                        letters.c.status == "cancelled", letters.c.replaced_by.is_(None),
+                        letters.c.kind.in_(STEP_KINDS)))
+             .order_by(letters.c.id))
+    out = []
+    for row in conn.execute(query).mappings():
+        if row["status"] == "cancelled":
+            out.append((row, "saken er åpen igjen og brevet ble aldri sendt"))
+        elif row["sent_on"] < on:
+            out.append((row, f"brevet er datert {row['sent_on'].isoformat()} og ville gått ut "
+                             f"{on.isoformat()}: fristen skal løpe fra sendingen"))
+        elif row["kind"] in STEP_KINDS and _owed(row["content"]) != row["owed"]:
+            out.append((row, "beløpene i saken er endret siden brevet ble laget"))
+    return out
+
+
+def _owed(content: dict[str, Any]) -> int | None:
+    amounts = (content or {}).get("amounts") or {}
+    try:
+        return sum(to_ore(Decimal(amounts[k])) for k in ("principal", "interest", "fees"))
+    except (KeyError, ArithmeticError, ValueError):
+        return None
+
+
+def refresh(engine: Any, *, on: date, agency: Any = None, book: Any = None) -> dict[str, int]:
+    """Before anything is sent or printed ``on``: no stale letter goes out.
+
+    Payment requests of cases no longer open are cancelled (their fees reversed); payment
+    requests of open cases dated before ``on``, whose amounts differ from the ledger, or that
+    were cancelled while the case was stopped are cancelled with the reason and made afresh.
+    """
+    with engine.begin() as conn:
+        cancelled = _cancel_stopped(conn, on)
+        stale = _stale(conn, on)
+        if stale:
+            if book is None:
+                from krav.law import law_book
+                book = law_book()
+            if agency is None:
+                from krav.settings import load_settings
+                agency = load_settings().agency
+            for letter, reason in stale:
+                rebuild(conn, letter, on=on, agency=agency, book=book, in_place=False,
+                        reason=reason)
+    return {"cancelled": cancelled, "remade": len(stale)}
+
+
+# ---------------------------------------------------------------------------------------------
+# the needs-attention queue
+
+
+ATTENTION = {
+    "parked": "kunne ikke sendes (parkert)",
+    "held": "ingen lovlig kanal: adressen mangler eller er returnert",
+    "returned": "returnert i posten",
+    "printed": "i utskriftsfil, ikke merket levert til trykkeri/post (krav letters handed)",
+    "cancelled": "stoppet før sending; lages på nytt når saken er åpen",
+}
+
+
+def needs_attention(conn: Connection) -> list[dict[str, Any]]:
+    """Cases whose next step waits for a letter that was not sent, with the reason."""
+    query = (select(claims.c.ref, claims.c.status.label("case_status"), claims.c.stage,
+                    letters.c.id.label("letter_id"), letters.c.kind, letters.c.sent_on,
+                    letters.c.status, letters.c.last_error, letters.c.fee_charged,
+                    letters.c.fee_ore)
+             .join(claims, claims.c.id == letters.c.claim_id)
+             .where(claims.c.status != "closed", letters.c.kind.in_(STEP_KINDS),
+                    letters.c.status.in_(tuple(ATTENTION)), letters.c.replaced_by.is_(None))
+             .order_by(letters.c.sent_on, claims.c.ref))
+    out = []
+    for row in conn.execute(query).mappings():
+        item = dict(row)
+        item["reason"] = ATTENTION[row["status"]] + (f": {row['last_error']}"
+                                                     if row["last_error"] else "")
+        item["fee_reversed"] = not row["fee_charged"]
+        out.append(item)
+    return out
