@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from krav.intake.service import import_claims_file
 from krav.kernel.money import from_ore, to_ore
 from krav.ledger.check import check
 from krav.ledger.service import PaymentToAllocate, allocate_payments
+from krav.letters.printing import mark_handed, print_batch
 
 PAYING_STAGES = ("reminder", "collection_notice", "payment_demand", "salaer_lett", "legal_ready")
 
@@ -35,6 +36,7 @@ class DemoResult:
     claims: int
     disputes: int = 0
     payments: int = 0
+    letters_sent: int = 0
     ledger_problems: list[str] = field(default_factory=list)
 
 
@@ -53,6 +55,7 @@ def run_demo(engine: Engine, *, today: date, count: int = 1000, workdir: Path = 
         run_nightly(engine, as_of=day)
         result.payments += _payments_of_the_day(engine, day, rng)
         _disputes_of_the_day(engine, day, rng, disputed, result)
+        result.letters_sent += _post_room(engine, day, workdir / "print")
         if progress:
             progress(n + 1, days)
     with engine.connect() as conn:
@@ -78,6 +81,17 @@ def _configure_creditors(engine: Engine, sample_creditors: list[tuple[str, str]]
                 **row, address="Næringsveien 5", postcode="0150", city="Oslo", kid_length=10,
                 kid_prefix="", vat_deductible=True, allocation_order="costs,interest,principal",
                 channels=None, email="faktura@example.no"))
+
+
+def _post_room(engine: Engine, day: date, out_dir: Path) -> int:
+    """The day's letters go out the agency's way: the day's print file (no e-mail or SMS is
+    configured in the demo) is made and handed to the post the same day — a letter is sent, and
+    its case moves on, only then (``krav letters print-batch`` + ``krav letters handed``)."""
+    printed = print_batch(engine, day=day, out_dir=out_dir,
+                          now=datetime.combine(day, time(9)), workers=1)
+    if not printed.letters:
+        return 0
+    return mark_handed(engine, day.isoformat(), on=day).letters
 
 
 def _payments_of_the_day(engine: Engine, day: date, rng: random.Random) -> int:

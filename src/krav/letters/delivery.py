@@ -77,55 +77,84 @@ def reverse_fees(conn: Connection, letter_ids: list[int], *, on: date, reason: s
     INKL § 9 and INKF § 1-2 allow a fee only for a letter that was sent. The reversal posting
     undoes the standing fee posting (``reverses_id``), the claim's cached costs, gross recovery
     costs and fee-letter count follow, and the letter records that its fee no longer stands.
-    A fee already paid is reversed only as far as it is still owed (a component never goes
-    negative). Letters of closed cases, already sent letters and letters without a fee are left.
-    Returns how many fees were reversed.
+    What was already paid of the fee is owed back (``overpaid``); a case that then owes nothing
+    closes as paid. Already sent letters and letters without a fee are left. Returns how many
+    fees were reversed.
     """
     if not letter_ids:
         return 0
     rows = conn.execute(
-        select(letters.c.id, letters.c.claim_id, letters.c.step_key, letters.c.kind,
-               claims.c.status.label("claim_status"))
-        .join(claims, claims.c.id == letters.c.claim_id)
+        select(letters.c.id, letters.c.claim_id, letters.c.step_key, letters.c.kind)
         .where(letters.c.id.in_(letter_ids), letters.c.kind.in_(STEP_KINDS),
                letters.c.fee_charged.is_(True), letters.c.dispatched_on.is_(None))).all()
     done = 0
     for row in rows:
-        if row.claim_status == "closed":
-            continue
         prefix = _fee_prefix(row.step_key)
         found = _fee_postings(conn, row.claim_id, prefix)
         reversed_ids = {p["reverses_id"] for p in found if p["reverses_id"]}
-        standing = [p for p in found if p["kind"] != "reversal" and p["id"] not in reversed_ids]
+        standing = [p for p in found if p["kind"] == f"{row.kind}_fee"
+                    and p["id"] not in reversed_ids]
         conn.execute(update(letters).where(letters.c.id == row.id).values(fee_charged=False))
         if not standing:
             continue
-        charge = standing[-1]
-        owed = conn.execute(select(func.coalesce(func.sum(postings.c.amount_ore), 0)).where(
-            postings.c.claim_id == row.claim_id,
-            postings.c.component == charge["component"])).scalar_one()
-        amount = max(0, min(charge["amount_ore"], int(owed)))
-        gross = to_ore(Decimal((charge["inputs"] or {}).get(
-            "full_amount", str(from_ore(charge["amount_ore"])))))
-        conn.execute(insert(postings).values(
-            claim_id=row.claim_id, on=on, kind="reversal", component=charge["component"],
-            amount_ore=-amount, rule=FEE_RULE, reference=f"{FEE_REFERENCE} ({reason})",
-            inputs={"letter_id": row.id, "reason": reason, "full_amount": fmt(from_ore(gross)),
-                    "not_reversed_already_paid": fmt(from_ore(charge["amount_ore"] - amount))},
-            reverses_id=charge["id"], key=f"{prefix}:rev:{charge['id']}"))
-        conn.execute(update(claims).where(claims.c.id == row.claim_id).values(
-            costs_ore=claims.c.costs_ore - amount,
-            recovery_costs_ore=func.max(claims.c.recovery_costs_ore - gross, 0)
-            if conn.dialect.name == "sqlite"
-            else func.greatest(claims.c.recovery_costs_ore - gross, 0),
-            fee_letters=func.max(claims.c.fee_letters - 1, 0) if conn.dialect.name == "sqlite"
-            else func.greatest(claims.c.fee_letters - 1, 0),
-            version=claims.c.version + 1))
-        _event(conn, row.claim_id, on, "fee_reversed",
-               {"letter_id": row.id, "amount": fmt(from_ore(amount)), "reason": reason,
-                "rule": FEE_RULE})
+        _reverse_one(conn, row, standing[-1], prefix, on=on, reason=reason)
         done += 1
     return done
+
+
+def _reverse_one(conn: Connection, row: Any, charge: Any, prefix: str, *, on: date,
+                 reason: str) -> None:
+    """Reverse one fee posting; what of it was already paid becomes money owed back."""
+    component = charge["component"]
+    owed = int(conn.execute(select(func.coalesce(func.sum(postings.c.amount_ore), 0)).where(
+        postings.c.claim_id == row.claim_id, postings.c.component == component)).scalar_one())
+    from_owed = max(0, min(charge["amount_ore"], owed))
+    paid_part = charge["amount_ore"] - from_owed
+    # The part already paid: the payment moves from the fee to ``overpaid`` (owed back to the
+    # debtor), so the fee's balance never goes negative and each payment still adds up.
+    paid = conn.execute(select(postings.c.id, postings.c.amount_ore, postings.c.payment_id)
+                        .where(postings.c.claim_id == row.claim_id,
+                               postings.c.component == component, postings.c.kind == "payment",
+                               postings.c.amount_ore < 0)
+                        .order_by(postings.c.id.desc())).all() if paid_part > 0 else []
+    moved = 0
+    for p in paid:
+        take = min(paid_part - moved, -p.amount_ore)
+        if take <= 0:
+            break
+        for part_component, amount, tag in ((component, take, "from"), ("overpaid", -take, "to")):
+            conn.execute(insert(postings).values(
+                claim_id=row.claim_id, on=on, kind="payment", component=part_component,
+                amount_ore=amount, rule=FEE_RULE, payment_id=p.payment_id,
+                reference="innbetalt gebyr for brev som ikke ble sendt skyldes tilbake",
+                inputs={"letter_id": row.id}, key=f"{prefix}:refund-{tag}:{p.id}"))
+        moved += take
+    gross = to_ore(Decimal((charge["inputs"] or {}).get(
+        "full_amount", str(from_ore(charge["amount_ore"])))))
+    conn.execute(insert(postings).values(
+        claim_id=row.claim_id, on=on, kind="reversal", component=component,
+        amount_ore=-charge["amount_ore"], rule=FEE_RULE, reference=f"{FEE_REFERENCE} ({reason})",
+        inputs={"letter_id": row.id, "reason": reason, "full_amount": fmt(from_ore(gross)),
+                "already_paid_owed_back": fmt(from_ore(moved))},
+        reverses_id=charge["id"], key=f"{prefix}:rev:{charge['id']}"))
+    floor = func.max if conn.dialect.name == "sqlite" else func.greatest
+    change = charge["amount_ore"] - moved
+    conn.execute(update(claims).where(claims.c.id == row.claim_id).values(
+        costs_ore=claims.c.costs_ore - change,
+        recovery_costs_ore=floor(claims.c.recovery_costs_ore - gross, 0),
+        # the payment demand is not one of the (at most two) fee letters before it
+        fee_letters=floor(claims.c.fee_letters - int(row.kind != "payment_demand"), 0),
+        version=claims.c.version + 1))
+    _event(conn, row.claim_id, on, "fee_reversed",
+           {"letter_id": row.id, "amount": fmt(from_ore(charge["amount_ore"])),
+            "owed_back": fmt(from_ore(moved)), "reason": reason, "rule": FEE_RULE})
+    claim = conn.execute(select(claims.c.status, claims.c.principal_ore, claims.c.interest_ore,
+                                claims.c.costs_ore).where(claims.c.id == row.claim_id)).one()
+    if claim.status != "closed" and claim.principal_ore + claim.interest_ore \
+            + claim.costs_ore <= 0:
+        conn.execute(update(claims).where(claims.c.id == row.claim_id).values(
+            status="closed", close_reason="paid", closed_on=on, next_action_on=None))
+        _event(conn, row.claim_id, on, "closed", {"reason": "paid"})
 
 
 def _recharge(conn: Connection, letter: Any, claim: Any, *, on: date, book: Any) -> Decimal:
@@ -160,7 +189,7 @@ def _recharge(conn: Connection, letter: Any, claim: Any, *, on: date, book: Any)
     conn.execute(update(claims).where(claims.c.id == letter["claim_id"]).values(
         costs_ore=claims.c.costs_ore + to_ore(chargeable),
         recovery_costs_ore=claims.c.recovery_costs_ore + to_ore(charge.amount),
-        fee_letters=claims.c.fee_letters + (letter["kind"] != "payment_demand"),
+        fee_letters=claims.c.fee_letters + int(letter["kind"] != "payment_demand"),
         version=claims.c.version + 1))
     return chargeable
 
