@@ -240,3 +240,12 @@ class Krav:
         code, out, err = self(*argv)
         assert code == 0, err
         return out
+
+    def post(self, day: str, out: Path) -> int:
+        """The day's letters go out the agency's way: the print file is made
+        (``krav letters print-batch``) and handed to the post the same day
+        (``krav letters handed``). Returns how many letters were sent."""
+        printed = self.json("letters", "print-batch", "--date", day, "--out", str(out))
+        if not printed["letters"]:
+            return 0
+        return self.json("letters", "handed", day, "--on", day)["letters"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 import pytest
 from tests.factories import (
@@ -14,6 +15,7 @@ from tests.factories import (
     add_creditor,
     claim,
     claim_row,
+    send_letters,
     table_counts,
     write_csv,
 )
@@ -47,10 +49,11 @@ def assert_user_error(engine, krav: Krav, *argv: str, says: str) -> None:  # typ
     assert table_counts(engine) == before
 
 
-def test_the_default_process_through_the_cli(imported, engine) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_process_through_the_cli(imported, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     krav = imported
     for day in ("2026-01-19", "2026-02-03", "2026-02-18", "2026-03-05", "2026-04-02"):
         krav.ok("run", "--as-of", day)
+        send_letters(engine, date.fromisoformat(day))  # the day's letters go out
     view = krav.json("case", "show", REF, "--as-of", "2026-04-02")
     assert [(lt["kind"], lt["sent_on"], lt["deadline"], lt["fee"]) for lt in view["letters"]] == [
         ("reminder", "2026-01-19", "2026-02-02", "38.00"),
@@ -113,9 +116,10 @@ def test_run_json_keys_and_dry_run(imported, engine) -> None:  # type: ignore[no
     assert "Nattkjøring" in krav.ok("run", "--as-of", "2026-01-20", "--dry-run")
 
 
-def test_dispute_resume_and_withdraw(imported, engine) -> None:  # type: ignore[no-untyped-def]
+def test_dispute_resume_and_withdraw(imported, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     krav = imported
     krav.ok("run", "--as-of", "2026-01-19")
+    assert send_letters(engine, date(2026, 1, 19)) == 2
     krav.ok("case", "dispute", REF, "--on", "2026-01-20", "--reason", "Varen kom aldri")
     assert claim(engine)["status"] == "disputed"
     assert krav.json("case", "show", REF)["status"] == "disputed"
@@ -149,6 +153,7 @@ def test_approve_through_the_cli(krav, engine, tmp_path) -> None:  # type: ignor
     krav.ok("import", "claims", str(write_csv(tmp_path / "c.csv", [claim_row()])))
     for day in ("2026-01-19", "2026-02-03", "2026-02-18"):
         krav.ok("run", "--as-of", day)
+        send_letters(engine, date.fromisoformat(day))  # the day's letters go out
     assert krav.json("case", "show", REF)["stage"] == "awaiting_approval"
     krav.ok("case", "approve", REF, "--on", "2026-02-20")
     krav.ok("run", "--as-of", "2026-02-20")

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from tests.factories import OLA, Krav, add_creditor, claim_row, import_claims
 from tests.letters_support import SmtpSink, make_case, pdf_text
 
 from krav.cli.main import main
@@ -196,3 +197,43 @@ def test_print_batch_says_why_nothing_was_printed(db_url, tmp_path, capsys):
     assert main(["letters", "print-batch", "--date", "2026-04-11", "--out", str(tmp_path),
                  "--db", db_url]) == 0
     assert "ingen brev er datert denne dagen" in capsys.readouterr().out
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_print_batch_handed_and_the_attention_queue(db_url, engine, capsys, tmp_path):
+    """Printed is not sent: the case waits until the file is marked handed to the post."""
+    krav = Krav(db_url, capsys)
+    add_creditor(engine)
+    import_claims(engine, tmp_path, [claim_row(debtor=OLA)])  # no e-mail: the letter is printed
+    krav.ok("run", "--as-of", "2026-01-19")
+    out = flat(krav.ok("letters", "print-batch", "--date", "2026-01-19", "--out",
+                       str(tmp_path / "p")))
+    assert "1 brev" in out and "krav letters handed 2026-01-19" in out
+    run = krav.json("run", "--as-of", "2026-02-10")  # the deadline has run out, but …
+    assert (run["claims_due"], run["waiting_for_letter"], run["letters"]) == (0, 1, {})
+    [waiting] = krav.json("letters", "attention")
+    assert waiting["ref"] == "K-0000001" and waiting["status"] == "printed"
+    assert "1 saker venter" in flat(krav.ok("letters", "attention"))
+    for bad in ("brev.pdf", "2026-13-01-print.pdf", "2026-01-19-manifest.csv"):
+        code, _, err = krav("letters", "handed", bad)
+        assert code != 0 and err.startswith("krav: ") and err.count("\n") == 1
+        assert "ikke en utskriftsfil" in err
+    code, _, err = krav("letters", "handed", "2026-01-19", "--on", "2026-01-18")
+    assert code != 0 and "før utskriften" in err and err.count("\n") == 1
+    code, _, err = krav("letters", "handed", "2026-01-20")
+    assert code != 0 and "ingen utskriftsfil" in err
+    out = flat(krav.ok("letters", "handed", str(tmp_path / "p" / "2026-01-19-print.pdf"),
+                       "--on", "2026-01-21"))
+    assert "1 brev merket sendt 2026-01-21" in out and "regnes fra leveringsdagen" in out
+    assert "allerede merket" in flat(krav.ok("letters", "handed", "2026-01-19", "--on",
+                                             "2026-01-21"))
+    assert krav.json("letters", "attention") == []
+    view = krav.json("case", "show", "K-0000001")
+    assert view["stage"] == "reminder"
+    # 14 days from the handed day: deadline 02-04, the next step the day after
+    assert view["letters"][0]["deadline"] == "2026-02-02"  # what the printed letter says
+    assert krav.json("run", "--as-of", "2026-02-04")["letters"] == {}
+    assert krav.json("run", "--as-of", "2026-02-05")["letters"] == {"collection_notice": 1}

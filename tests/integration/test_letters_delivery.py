@@ -29,14 +29,14 @@ from krav.cases import service
 from krav.db.tables import debtors, letters
 from krav.engine.plan import after_deadline
 from krav.engine.run import run_nightly
+from krav.ledger.check import check
+from krav.ledger.service import PaymentToAllocate, allocate_payments
 from krav.letters import outbox
 from krav.letters.channels import Channels
 from krav.letters.delivery import FEE_RULE, needs_attention
 from krav.letters.dispatch import DispatchConfig, dispatch_batch
 from krav.letters.email import SmtpChannel
 from krav.letters.printing import mark_handed, print_batch
-from krav.ledger.check import check
-from krav.ledger.service import PaymentToAllocate, allocate_payments
 
 D1 = date(2026, 1, 19)  # the reminder's day for a claim due 2026-01-05
 ONE_TRY = DispatchConfig(max_attempts=1)

@@ -50,12 +50,17 @@ def run_command(
     table.add_row("saker endret", str(summary.claims_changed))
     if summary.claims_held:
         table.add_row("saker holdt tilbake (se under)", str(summary.claims_held))
+    if summary.waiting_for_letter:
+        table.add_row("venter på at forrige brev sendes", str(summary.waiting_for_letter))
     for kind, n in sorted(summary.letters.items()):
         table.add_row(f"brev: {kind}", str(n))
     for kind, n in sorted(summary.postings.items()):
         table.add_row(f"postering: {kind}", str(n))
     console.print(table)
     console.print(f"Belastet: {fmt_nok(summary.to_json()['charged'])} kr")
+    if summary.waiting_for_letter:
+        console.print(f"{summary.waiting_for_letter} saker venter: forrige brev er ikke sendt "
+                      "(se `krav letters attention`).")
     if dry_run:
         for plan in summary.plans[:50]:
             console.print(f"{plan['ref']}: {plan['from_stage']} → {plan['to_stage']} "

@@ -52,6 +52,7 @@ class RunSummary:
     held_creditors: list[str] = field(default_factory=list)
     claims_held: int = 0
     resumed: int = 0  # paused cases whose pause ran out
+    waiting_for_letter: int = 0  # due, but the letter before the step is not sent yet
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +61,7 @@ class RunSummary:
             "postings": self.postings, "charged": from_ore(self.charged_ore),
             "events": self.events, "held_creditors": self.held_creditors,
             "claims_held": self.claims_held, "resumed": self.resumed,
+            "waiting_for_letter": self.waiting_for_letter,
             **({"plans": self.plans} if self.dry_run else {}),
         }
 
@@ -175,6 +177,10 @@ def run_nightly(engine: Engine, *, as_of: date, dry_run: bool = False,
         summary.held_creditors = sorted(held.values())
         summary.claims_due = reader.execute(
             select(func.count()).select_from(claims).where(_due_filter(as_of))).scalar_one()
+        summary.waiting_for_letter = reader.execute(
+            select(func.count()).select_from(claims).where(
+                claims.c.status == "open", claims.c.next_action_on <= as_of,
+                awaiting_letter())).scalar_one()
     started = datetime.now()
     done = 0
     last_id = 0

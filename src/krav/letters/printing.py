@@ -232,16 +232,19 @@ def mark_handed(engine: Engine, target: str, *, on: date, book: object = None) -
     before ``on`` has its case's deadline counted from ``on``.
     """
     name = Path(target).name
+    bad = InvalidInput(f"ikke en utskriftsfil eller dag: {target!r}", where="FIL|DAG",
+                       allowed="en utskriftsfil (ÅÅÅÅ-MM-DD-print.pdf eller "
+                               "ÅÅÅÅ-MM-DD-print-N.pdf) eller en dag (ÅÅÅÅ-MM-DD)")
     try:
-        day = date.fromisoformat(name)
-        where = ld.c.provider_id.like(f"{day.isoformat()}-print%")
-    except ValueError:
-        if not name.endswith(".pdf") or "-print" not in name:
-            raise InvalidInput(f"ikke en utskriftsfil eller dag: {target!r}", where="FIL|DAG",
-                               allowed="en utskriftsfil (ÅÅÅÅ-MM-DD-print.pdf) eller en dag "
-                                       "(ÅÅÅÅ-MM-DD)") from None
         day = date.fromisoformat(name[:10])
+    except ValueError:
+        raise bad from None
+    if name == name[:10]:
+        where = ld.c.provider_id.like(f"{day.isoformat()}-print%")
+    elif name.startswith(f"{day.isoformat()}-print") and name.endswith(".pdf"):
         where = ld.c.provider_id == name
+    else:
+        raise bad
     if on < day:
         raise InvalidInput(f"kan ikke være levert {on.isoformat()}, før utskriften "
                            f"{day.isoformat()}", where="--on")
