@@ -287,6 +287,13 @@ def rebuild(conn: Connection, letter: Any, *, on: date, agency: Any, book: Any,
             conn.execute(update(letters).where(letters.c.id == letter["id"]).values(
                 status="pending", attempts=0, next_attempt_at=None, last_error=None))
         return letter["id"]
+    if not in_place:  # take the old letter first: a second dispatcher at once finds it taken
+        taken = conn.execute(update(letters).where(
+            letters.c.id == letter["id"], letters.c.status == letter["status"],
+            letters.c.replaced_by.is_(None))
+            .values(status="cancelled", next_attempt_at=None, last_error=reason)).rowcount
+        if taken != 1:
+            return letter["id"]
     claim = conn.execute(select(claims).where(claims.c.id == letter["claim_id"])).mappings().one()
     fee = from_ore(letter["fee_ore"])
     charged = letter["fee_charged"]
@@ -310,8 +317,7 @@ def rebuild(conn: Connection, letter: Any, *, on: date, agency: Any, book: Any,
             f"#{letter['id']}", kind=letter["kind"], sender=letter["sender"], **values)
             .returning(letters.c.id)).scalar_one()
         conn.execute(update(letters).where(letters.c.id == letter["id"]).values(
-            status="cancelled", replaced_by=new_id, next_attempt_at=None,
-            last_error=f"{reason}; laget på nytt som brev {new_id}"))
+            replaced_by=new_id, last_error=f"{reason}; laget på nytt som brev {new_id}"))
     _follow(conn, claim_id=letter["claim_id"], kind=letter["kind"],
             old_deadline=letter["deadline"], sent_on=on, deadline=deadline, book=book)
     _event(conn, letter["claim_id"], on, "letter_remade",
@@ -321,45 +327,56 @@ def rebuild(conn: Connection, letter: Any, *, on: date, agency: Any, book: Any,
 
 
 def _cancel_stopped(conn: Connection, on: date | None) -> int:
-    """Unsent payment requests of cases no longer open are cancelled; their fees reversed."""
-    rows = conn.execute(select(letters.c.id, letters.c.sent_on, claims.c.status)
-                        .join(claims, claims.c.id == letters.c.claim_id)
-                        .where(letters.c.status.in_(UNSENT),
-                               letters.c.kind.in_(PAYMENT_REQUESTS),
-                               claims.c.status != "open")).all()
-    if not rows:
-        return 0
-    ids = [r.id for r in rows]
+    """Unsent payment requests of cases no longer open are cancelled; their fees reversed.
+
+    Only the rows this statement changed are reversed (``RETURNING``), so two dispatchers at
+    once never reverse one fee twice."""
+    stopped = select(claims.c.id).where(claims.c.status != "open")
     reason = "saken er ikke lenger åpen (betalt, trukket, bestridt eller på pause)"
-    for start in range(0, len(ids), 1000):
-        conn.execute(update(letters).where(letters.c.id.in_(ids[start:start + 1000]))
-                     .values(status="cancelled", next_attempt_at=None,
-                             last_error=f"{reason} — brevet sendes ikke"))
+    rows = conn.execute(
+        update(letters).where(letters.c.status.in_(UNSENT),
+                              letters.c.kind.in_(PAYMENT_REQUESTS),
+                              letters.c.claim_id.in_(stopped))
+        .values(status="cancelled", next_attempt_at=None,
+                last_error=f"{reason} — brevet sendes ikke")
+        .returning(letters.c.id, letters.c.sent_on)).all()
     for row in rows:
         reverse_fees(conn, [row.id], on=on or row.sent_on, reason=reason)
     return len(rows)
 
 
-def _stale(conn: Connection, on: date) -> list[tuple[Any, str]]:
-    """Letters of open cases to make afresh, with the reason."""
-    query = (select(letters, (claims.c.principal_ore + claims.c.interest_ore
-                              + claims.c.costs_ore).label("owed"))
-             .join(claims, claims.c.id == letters.c.claim_id)
-             .where(claims.c.status == "open", letters.c.kind.in_(PAYMENT_REQUESTS),
-                    letters.c.sent_on <= on,
-                    (letters.c.status.in_(UNSENT)) | and_(
-                        letters.c.status == "cancelled", letters.c.replaced_by.is_(None),
-                        letters.c.kind.in_(STEP_KINDS)))
-             .order_by(letters.c.id))
+def _stale(conn: Connection, on: date, amounts_of: list[int] | None) -> list[tuple[Any, str]]:
+    """Letters of open cases to make afresh, with the reason.
+
+    Dated before ``on`` or stopped while the case was paused/disputed: found in SQL. Amounts
+    that differ from the ledger: checked on the letters' content, for ``amounts_of`` only (the
+    letters about to be sent), or for every unsent letter when it is ``None``.
+    """
+    owed = (claims.c.principal_ore + claims.c.interest_ore + claims.c.costs_ore).label("owed")
+    base = (select(letters, owed).join(claims, claims.c.id == letters.c.claim_id)
+            .where(claims.c.status == "open", letters.c.kind.in_(PAYMENT_REQUESTS))
+            .order_by(letters.c.id))
     out = []
-    for row in conn.execute(query).mappings():
+    for row in conn.execute(base.where(
+            (letters.c.status.in_(UNSENT) & (letters.c.sent_on < on))
+            | (letters.c.status == "cancelled") & letters.c.replaced_by.is_(None)
+            & letters.c.kind.in_(STEP_KINDS) & (letters.c.sent_on <= on))).mappings():
         if row["status"] == "cancelled":
             out.append((row, "saken er åpen igjen og brevet ble aldri sendt"))
-        elif row["sent_on"] < on:
+        else:
             out.append((row, f"brevet er datert {row['sent_on'].isoformat()} og ville gått ut "
                              f"{on.isoformat()}: fristen skal løpe fra sendingen"))
-        elif row["kind"] in STEP_KINDS and _owed(row["content"]) != row["owed"]:
-            out.append((row, "beløpene i saken er endret siden brevet ble laget"))
+    if amounts_of is not None and not amounts_of:
+        return out
+    same_day = base.where(letters.c.status.in_(UNSENT), letters.c.sent_on == on,
+                          letters.c.kind.in_(STEP_KINDS))
+    chunks = [amounts_of[i:i + 1000] for i in range(0, len(amounts_of), 1000)] \
+        if amounts_of is not None else [None]
+    for chunk in chunks:
+        query = same_day if chunk is None else same_day.where(letters.c.id.in_(chunk))
+        for row in conn.execute(query).mappings():
+            if _owed(row["content"]) != row["owed"]:
+                out.append((row, "beløpene i saken er endret siden brevet ble laget"))
     return out
 
 
@@ -371,27 +388,37 @@ def _owed(content: dict[str, Any]) -> int | None:
         return None
 
 
-def refresh(engine: Any, *, on: date, agency: Any = None, book: Any = None) -> dict[str, int]:
+def refresh_in(conn: Connection, *, on: date, amounts_of: list[int] | None = None,
+               agency: Any = None, book: Any = None) -> tuple[int, set[int]]:
+    """:func:`refresh` inside a transaction; returns (letters cancelled, ids made afresh)."""
+    cancelled = _cancel_stopped(conn, on)
+    stale = _stale(conn, on, amounts_of)
+    if stale:
+        if book is None:
+            from krav.law import law_book
+            book = law_book()
+        if agency is None:
+            from krav.settings import load_settings
+            agency = load_settings().agency
+        for letter, reason in stale:
+            rebuild(conn, letter, on=on, agency=agency, book=book, in_place=False,
+                    reason=reason)
+    return cancelled, {letter["id"] for letter, _ in stale}
+
+
+def refresh(engine: Any, *, on: date, amounts_of: list[int] | None = None, agency: Any = None,
+            book: Any = None) -> dict[str, int]:
     """Before anything is sent or printed ``on``: no stale letter goes out.
 
     Payment requests of cases no longer open are cancelled (their fees reversed); payment
-    requests of open cases dated before ``on``, whose amounts differ from the ledger, or that
-    were cancelled while the case was stopped are cancelled with the reason and made afresh.
+    requests of open cases dated before ``on``, whose amounts differ from the ledger (checked
+    for ``amounts_of``, or all when ``None``), or that were cancelled while the case was stopped
+    are cancelled with the reason and made afresh, dated ``on``.
     """
     with engine.begin() as conn:
-        cancelled = _cancel_stopped(conn, on)
-        stale = _stale(conn, on)
-        if stale:
-            if book is None:
-                from krav.law import law_book
-                book = law_book()
-            if agency is None:
-                from krav.settings import load_settings
-                agency = load_settings().agency
-            for letter, reason in stale:
-                rebuild(conn, letter, on=on, agency=agency, book=book, in_place=False,
-                        reason=reason)
-    return {"cancelled": cancelled, "remade": len(stale)}
+        cancelled, remade = refresh_in(conn, on=on, amounts_of=amounts_of, agency=agency,
+                                       book=book)
+    return {"cancelled": cancelled, "remade": len(remade)}
 
 
 # ---------------------------------------------------------------------------------------------

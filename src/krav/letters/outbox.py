@@ -71,20 +71,27 @@ def claim_batch(engine: Engine, *, now: datetime, lease: timedelta, limit: int) 
     First no stale letter goes out (:func:`krav.letters.delivery.refresh`): letters of stopped
     cases are cancelled, letters dated before today or whose amounts changed are made afresh.
     """
-    delivery.refresh(engine, on=now.date())
-    with engine.begin() as conn:
-        candidates = select(letters.c.id).where(*_due(now)).order_by(letters.c.id).limit(limit)
-        if conn.dialect.name == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
-        ids = list(conn.execute(candidates).scalars())
-        if not ids:
-            return []
-        claimed = conn.execute(
-            update(letters).where(letters.c.id.in_(ids), *_due(now))
-            .values(status="sending", attempts=letters.c.attempts + 1,
-                    next_attempt_at=now + lease)
-            .returning(letters.c.id)).scalars()
-        return sorted(claimed)
+    for _ in range(3):  # a batch made afresh is claimed on the next pass (new rows, due now)
+        with engine.begin() as conn:
+            candidates = (select(letters.c.id).where(*_due(now)).order_by(letters.c.id)
+                          .limit(limit))
+            if conn.dialect.name == "postgresql":
+                candidates = candidates.with_for_update(skip_locked=True)
+            ids = list(conn.execute(candidates).scalars())
+            if not ids:
+                return []
+            # the amounts are checked on the letters about to go, not on the whole outbox
+            _, remade = delivery.refresh_in(conn, on=now.date(), amounts_of=ids)
+            ids = [i for i in ids if i not in remade]
+            if not ids:
+                continue
+            claimed = conn.execute(
+                update(letters).where(letters.c.id.in_(ids), *_due(now))
+                .values(status="sending", attempts=letters.c.attempts + 1,
+                        next_attempt_at=now + lease)
+                .returning(letters.c.id)).scalars()
+            return sorted(claimed)
+    return []
 
 
 def load(engine: Engine, ids: list[int], *, status: str = "sending") -> list[OutboxItem]:
