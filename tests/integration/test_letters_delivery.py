@@ -233,3 +233,20 @@ def test_retry_rebuilds_the_content_from_current_data(engine, tmp_path) -> None:
     assert content["amounts"]["paid"] == "200.00"
     assert content["amounts"]["total"] != frozen_total
     assert content["sent_on"] == (D1 + timedelta(days=3)).isoformat()
+
+
+def test_a_letter_that_cannot_be_printed_is_parked_and_its_fee_reversed(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _setup(engine, tmp_path)
+    [reminder] = letters_of(engine)
+    broken = {**reminder["content"], "creditor": {**reminder["content"]["creditor"],
+                                                  "address": ""}}
+    with engine.begin() as conn:
+        conn.execute(update(letters).where(letters.c.id == reminder["id"]).values(content=broken))
+    assert print_batch(engine, day=D1, out_dir=tmp_path / "p", now=at(D1)).letters == 0
+    assert _kinds(engine) == [("reminder", "parked")]
+    assert [f[1] for f in _fees(engine)] == ["reminder_fee", "reversal"]
+    assert (claim(engine)["costs_ore"], claim(engine)["fee_letters"]) == (0, 0)
+    with engine.connect() as conn:
+        [waiting] = needs_attention(conn)
+        assert check(conn) == []
+    assert "address" in waiting["reason"] and waiting["fee_reversed"] is True

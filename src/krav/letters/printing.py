@@ -136,6 +136,7 @@ def _park_invalid(conn: Connection, rows: list, day: date) -> list:
         except KravError as exc:
             conn.execute(update(letters).where(letters.c.id == row.id)
                          .values(status="parked", last_error=str(exc)))
+            delivery.reverse_fees(conn, [row.id], on=day, reason="brevet kunne ikke skrives ut")
     return good
 
 
