@@ -37,6 +37,7 @@ from krav.letters.delivery import FEE_RULE, needs_attention
 from krav.letters.dispatch import DispatchConfig, dispatch_batch
 from krav.letters.email import SmtpChannel
 from krav.letters.printing import mark_handed, print_batch
+from krav.letters.tracking import mark_returned
 
 D1 = date(2026, 1, 19)  # the reminder's day for a claim due 2026-01-05
 ONE_TRY = DispatchConfig(max_attempts=1)
@@ -250,3 +251,25 @@ def test_a_letter_that_cannot_be_printed_is_parked_and_its_fee_reversed(engine, 
         [waiting] = needs_attention(conn)
         assert check(conn) == []
     assert "address" in waiting["reason"] and waiting["fee_reversed"] is True
+
+
+def test_post_returned_before_it_was_handed_over_costs_no_fee(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _setup(engine, tmp_path)
+    print_batch(engine, day=D1, out_dir=tmp_path / "p", now=at(D1))
+    [reminder] = letters_of(engine)
+    assert mark_returned(engine, reminder["id"], at=at(D1 + timedelta(days=1))) is True
+    assert [f[1] for f in _fees(engine)] == ["reminder_fee", "reversal"]
+    with engine.connect() as conn:
+        [waiting] = needs_attention(conn)
+    assert waiting["status"] == "returned" and waiting["fee_reversed"] is True
+
+
+def test_post_returned_after_it_was_sent_keeps_the_fee_and_holds_the_case(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _setup(engine, tmp_path)
+    print_batch(engine, day=D1, out_dir=tmp_path / "p", now=at(D1))
+    mark_handed(engine, D1.isoformat(), on=D1)
+    [reminder] = letters_of(engine)
+    assert mark_returned(engine, reminder["id"], at=at(D1 + timedelta(days=3))) is True
+    assert [f[1] for f in _fees(engine)] == ["reminder_fee"]  # it was sent: the fee is lawful
+    run_days(engine, D1 + timedelta(days=1), date(2026, 2, 20), deliver=False)
+    assert [k for k, _ in _kinds(engine)] == ["reminder"]  # no next step to a bad address
