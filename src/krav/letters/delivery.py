@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, select, update
+from sqlalchemy import Connection, exists, func, insert, select, update
 
 from krav.cases.content import content_for_claim
 from krav.db.tables import claims, events, letters, postings
