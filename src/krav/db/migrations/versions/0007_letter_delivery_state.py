@@ -4,8 +4,8 @@ A letter counts as sent only from the day it went out (``dispatched_on``); lette
 ``sent`` before this revision went out on their own date. Letters already ``cancelled`` are not
 owed any more (``replaced_by`` points to themselves), so they do not hold a case back.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03 15:00:00
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
