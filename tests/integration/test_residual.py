@@ -115,7 +115,9 @@ def test_the_creditor_can_turn_the_write_off_off(engine, tmp_path) -> None:  # t
     run_days(engine, DUE + timedelta(days=6), date(2026, 1, 19))
     c = claim(engine)
     assert c["status"] == "open" and c["principal_ore"] == 164
-    assert [lt["kind"] for lt in letters_of(engine)] == ["rest_notice", "reminder"]
+    # (the rest notice dated the payment day went out the day after: made afresh then)
+    assert [lt["kind"] for lt in letters_of(engine) if lt["status"] != "cancelled"] == [
+        "rest_notice", "reminder"]
     assert not [p for p in postings_of(engine) if p["kind"] == "writeoff"]
 
 
@@ -154,7 +156,8 @@ def test_a_rest_left_before_the_threshold_was_set_is_written_off_by_the_nightly_
     c = claim(engine)
     assert (c["status"], c["close_reason"], c["closed_on"]) == ("closed", "paid",
                                                                 date(2026, 1, 19))
-    assert [lt["kind"] for lt in letters_of(engine)] == ["rest_notice"]
+    assert [lt["kind"] for lt in letters_of(engine) if lt["status"] != "cancelled"] == [
+        "rest_notice"]
     assert costs(engine) == []
     offs = [(p["on"], p["component"]) for p in postings_of(engine) if p["kind"] == "writeoff"]
     assert offs == [(date(2026, 1, 19), "principal")]
