@@ -23,6 +23,7 @@ WAITING = ("parked", "held")
 STATUS_NB = {
     "pending": "venter på utsending", "sending": "sendes nå", "print": "i utskriftskøen",
     "sent": "sendt", "parked": "parkert", "held": "holdt tilbake", "cancelled": "kansellert",
+    "printed": "skrevet ut, ikke levert til posten", "returned": "returnert",
 }
 _LETTER_PREFIX = re.compile(r"^brev(?: nr\.)? \d+\.?")
 _KEY = re.compile(r"letter-\d+-")
