@@ -133,7 +133,11 @@ def test_demo_folder_name_contract(tmp_path: Path, db_url):
 
 
 def _no_address_case(engine, **kwargs):  # type: ignore[no-untyped-def]
-    """A case whose letter cannot be rendered: the creditor in its content has no address."""
+    """A case whose letter cannot be rendered: the creditor in its content has no address.
+
+    Dated today unless told (``krav dispatch`` sends on today's date; an older letter would be
+    made afresh from the database, which has the address)."""
+    kwargs.setdefault("sent_on", datetime.now(UTC).date())
     return make_case(engine, content_patch={"creditor": {"name": "Uten Adresse AS",
                                                          "orgnr": "845085153"}}, **kwargs)
 
@@ -142,7 +146,8 @@ def test_dispatch_says_how_many_letters_were_parked_and_why(db_url, monkeypatch,
                                                             caplog):
     """No traceback per parked letter; one summary line, the reason, and exit 3."""
     engine = make_engine(db_url)
-    make_case(engine, kinds=("collection_notice",), email="ola@example.no", consent=True)
+    make_case(engine, kinds=("collection_notice",), email="ola@example.no", consent=True,
+              sent_on=datetime.now(UTC).date())
     bad = _no_address_case(engine, kinds=("collection_notice",), email="kari@example.no",
                            consent=True)
     with SmtpSink() as sink:
