@@ -262,7 +262,7 @@ def test_a_clash_with_a_concurrent_import_is_one_clear_error(engine, tmp_path,  
     payment = OcrPayment(100_000, kid_of(engine, "K-0000001"), bank_date=DUE)
     book(engine, write_ocr([payment], nets_date=DUE))
     before = counts(engine)
-    monkeypatch.setattr(service, "_fresh", lambda conn, chunk, seen: list(chunk))
+    monkeypatch.setattr(service, "_fresh", lambda conn, chunk, seen, aliases: list(chunk))
     with pytest.raises(KravError, match="en annen import"):
         book(engine, write_ocr([payment], nets_date=DUE, transmission=2))
     assert counts(engine) == before

@@ -53,7 +53,7 @@ def entry(amount: str, txs: list[str], *, ref: str = "E1", status: str = "<Sts>B
 
 def test_every_public_sample_parses(samples: str) -> None:
     files = sorted(glob.glob(os.path.join(samples, "camt", "*.xml")))
-    assert len(files) == 4
+    assert len(files) == 5
     seen = {}
     for path in files:
         with open(path, "rb") as f:
@@ -100,7 +100,8 @@ def test_norwegian_style_notification_with_kids() -> None:
     parsed = parse_bank_file(data)
     assert parsed.format == "camt054" and parsed.skipped == 2
     a, b = parsed.transactions
-    assert (a.kid, a.amount_ore, a.external_id) == ("0000531", 100_000, "camt:15032080119:T1")
+    assert (a.kid, a.amount_ore, a.external_id) == ("0000531", 100_000,
+                                                    "camt:15032080119:T1:100000:2026-03-02:1")
     assert (b.kid, b.text, b.payer_name) == ("", "faktura 1001", "Kari Nordmann")
 
 
@@ -130,7 +131,21 @@ def test_same_transaction_in_054_and_053_has_the_same_identity() -> None:
 @pytest.mark.parametrize("data,fragment", [
     (b"<Document><Foo/></Document>", "ikke camt"),
     (b"<?xml version='1.0'?><Document><BkToCstmrStmt><GrpHdr>", "ugyldig XML"),
-    (camt054([]).replace(b"001.02", b"001.09"), "ukjent camt-versjon"),
+    (camt054([]).replace(b"001.02", b"001.14"), "ukjent camt-versjon"),
+    (camt054([]).replace(b"001.02", b"001.01"), "ukjent camt-versjon"),
+    (camt054([entry("1.00", [_tx("1.00", "0000531")]).replace("<Amt Ccy=\"NOK\">1.00</Amt>",
+                                                            "<Amt Ccy=\"NOK\">1e30</Amt>", 1)]),
+     "ugyldig beløp"),
+    (camt054([entry("1.00", [_tx("1.00", "0000531")]).replace("<Amt Ccy=\"NOK\">1.00</Amt>",
+                                                            "<Amt Ccy=\"NOK\">١.00</Amt>", 1)]),
+     "ugyldig beløp"),
+    (camt054([entry("100000000000000000000.00", [_tx("100000000000000000000.00", "0000531")])]),
+     "er for stort"),
+    (camt054([entry("1.00", [_tx("1.00", "0000531")], value="9999-12-31")]),
+     "utenfor det tillatte"),
+    (camt054([entry("1266.24", [_tx("1266.24", "0000531")]).replace(
+        "<Amt Ccy=\"NOK\">1266.24</Amt>", "<Amt Ccy=\"NOK\">1<x/>266.24</Amt>", 1)]),
+     "blandet innhold"),
     (camt054([entry("1.00", [_tx("1.00", "0000531")]).replace("<Amt Ccy=\"NOK\">1.00</Amt>",
                                                             "<Amt Ccy=\"NOK\">1,00</Amt>", 1)]),
      "Ntfctn[1]/Ntry[1]/Amt: ugyldig beløp"),
@@ -147,3 +162,39 @@ def test_bad_files_are_refused_naming_the_element(data: bytes, fragment: str) ->
 def test_format_must_match_when_given() -> None:
     with pytest.raises(BadBankFile, match="filen er camt054, ikke camt053"):
         parse_bank_file(camt054([]), fmt="camt053")
+
+
+def test_two_payments_under_one_bank_reference_are_two_transactions(samples: str) -> None:
+    """OCA's camt.053.001.04 sample: one entry, two TxDtls with the same AcctSvcrRef (issue 8)."""
+    parsed = parse_camt(_read(samples, "oca-bank-statement-import_camt053-txdtls.xml"))
+    a, b = parsed.transactions
+    assert (a.amount, b.amount) == (Decimal("2187.00"), Decimal("1296.00"))
+    assert a.currency == b.currency == "CHF"
+    assert a.external_id != b.external_id
+    assert parsed.aliases[a.external_id] == parsed.aliases[b.external_id]  # the old identity
+
+
+def test_equal_payments_under_one_reference_differ_by_position() -> None:
+    data = camt054([entry("10.00", [_tx("5.00", "0000531", ref="R"),
+                                    _tx("5.00", "0000531", ref="R")])])
+    a, b = parse_camt(data).transactions
+    assert a.external_id.endswith(":500:2026-03-02:1")
+    assert b.external_id.endswith(":500:2026-03-02:2")
+
+
+@pytest.mark.parametrize("version", ["09", "10", "11", "12", "13"])
+def test_later_versions_are_read(samples: str, version: str) -> None:
+    data = _read(samples, "genkgo-camt_camt053.v8.xml").replace(b"camt.053.001.08",
+                                                                 f"camt.053.001.{version}".encode())
+    (tx,) = parse_bank_file(data).transactions
+    assert tx.amount == Decimal("8.85") and tx.payer_name == "NAME NAME"
+    n054 = camt054([entry("5.00", [_tx("5.00", "0000531")])], version=version)
+    assert parse_bank_file(n054).transactions[0].amount_ore == 500
+
+
+def test_amount_split_by_a_comment_is_read_whole() -> None:
+    data = camt054([entry("1266.24", [_tx("1266.24", "0000531")])]).replace(
+        b'<Amt Ccy="NOK">1266.24</Amt>', b'<Amt Ccy="NOK">1<!-- -->266.24</Amt>')
+    assert data.count(b"<!-- -->") == 2
+    (tx,) = parse_camt(data).transactions
+    assert tx.amount == Decimal("1266.24")

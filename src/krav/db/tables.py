@@ -202,6 +202,9 @@ payments = Table(
     Column("claim_id", ForeignKey("claims.id"), nullable=True, index=True),
     Column("status", String(12), nullable=False),  # matched|unmatched|refunded|reversed|direct
     Column("designation", String(30), nullable=True),  # debtor's designation, e.g. principal
+    # ISO 4217; a payment in another currency than NOK stays in the unmatched queue, outside
+    # every NOK sum (client funds, reconciliation), until a person handles it (issue 8)
+    Column("currency", String(3), nullable=False, server_default="NOK"),
 )
 
 events = Table(

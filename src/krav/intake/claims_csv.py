@@ -19,10 +19,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from krav.db.tables import claims, creditors, debtors
 from krav.kernel.csvfile import STANDARD, Dialect, decode, read_table
 from krav.kernel.dates import parse_date
 from krav.kernel.errors import InvalidInput, KravError
 from krav.kernel.ids import kid_valid, validate_debtor_id, validate_orgnr
+from krav.kernel.limits import check_text
 from krav.kernel.money import parse_amount
 
 COLUMNS = (
@@ -37,6 +39,15 @@ CREDITOR_COLUMNS = {"creditor_address": "address", "creditor_postcode": "postcod
 REQUIRED = ("creditor_orgnr", "creditor_name", "invoice_number", "invoice_date", "due_date",
             "amount", "debtor_kind", "debtor_name", "debtor_address", "debtor_postcode",
             "debtor_city")
+# Where each text cell is stored: its length there is the cell's limit (kernel.limits).
+TEXT_COLUMNS = {
+    "creditor_name": creditors.c.name, "invoice_number": claims.c.invoice_number,
+    "debtor_name": debtors.c.name, "debtor_id": debtors.c.national_id,
+    "debtor_address": debtors.c.address, "debtor_postcode": debtors.c.postcode,
+    "debtor_city": debtors.c.city, "debtor_email": debtors.c.email,
+    "debtor_phone": debtors.c.phone, "kid": claims.c.kid, "description": claims.c.description,
+}
+MULTILINE = ("description",)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ]{8,15}$")
 
@@ -132,6 +143,9 @@ def _parse_row(raw: dict[str, str | None], line: int,
     for column in REQUIRED:
         if not values[column]:
             problems.append(f"{where(column)}: mangler verdi")
+    for column, stored in TEXT_COLUMNS.items():
+        check(column, lambda c=column, t=stored: check_text(
+            values[c], column=t, where=where(c), multiline=c in MULTILINE))
     if problems:
         return None, problems
     kind = values["debtor_kind"]

@@ -9,6 +9,7 @@ action date from the creditor's policy.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,8 +22,11 @@ from krav.cases.profile import LETTER_FIELDS, PROFILE_FIELDS, hold_reason, missi
 from krav.db.tables import claims, creditors, debtors, settings
 from krav.intake.claims_csv import CREDITOR_COLUMNS, ClaimRow, ImportRejected, read_rows
 from krav.kernel.csvfile import STANDARD, Dialect
+from krav.kernel.limits import column_length
 from krav.kernel.money import to_ore
 from krav.payments.kid import KidScheme, kid_for_claim
+
+IDENTITY_LENGTH = column_length(debtors.c.identity_key) or 300
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,10 @@ def debtor_identity(row: ClaimRow) -> str:
     if row.debtor_id:
         return f"{row.debtor_kind}:{row.debtor_id}"
     parts = (row.debtor_name, row.debtor_address, row.debtor_postcode, row.debtor_country)
-    return "addr:" + "|".join(p.strip().lower() for p in parts)
+    key = "addr:" + "|".join(p.strip().lower() for p in parts)
+    if len(key) > IDENTITY_LENGTH:  # a long name and address: the digest keeps it in its column
+        key = "addr:sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key
 
 
 def import_rows(conn: Connection, rows: Sequence[ClaimRow], *, as_of: date,

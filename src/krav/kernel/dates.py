@@ -16,14 +16,18 @@ from krav.kernel.errors import InvalidInput
 
 
 def parse_date(text: str, *, where: str | None = None) -> date:
-    """Parse an ISO date (YYYY-MM-DD); :class:`InvalidInput` naming ``where`` otherwise."""
+    """Parse an ISO date (YYYY-MM-DD) within :data:`krav.kernel.limits.MIN_DATE` … ``MAX_DATE``;
+    :class:`InvalidInput` naming ``where`` otherwise."""
+    from krav.kernel.limits import date_in_range
+
     raw = (text or "").strip()
     try:
-        if len(raw) != 10:
+        if len(raw) != 10 or not raw.isascii():
             raise ValueError
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(f"ugyldig dato {raw!r}", where=where, allowed="ÅÅÅÅ-MM-DD") from None
+    return date_in_range(day, where=where)
 
 
 @lru_cache(maxsize=64)

@@ -53,6 +53,8 @@ class ParsedFile:
     transactions: list[BankTransaction]
     skipped: int = 0  # entries that are not incoming booked payments (debits, pending, …)
     notes: list[str] = field(default_factory=list)
+    # external_id → the identity an earlier krav gave the same transaction (camt, issue 8)
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def total_ore(self) -> int:

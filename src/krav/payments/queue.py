@@ -31,6 +31,7 @@ from krav.payments.tables import (
 )
 
 DESIGNATIONS = ("costs", "interest", "principal")
+HOME_CURRENCY = "NOK"
 
 
 def find_claim(conn: Connection, ref: str) -> Any:
@@ -83,7 +84,8 @@ def unmatched_queue(conn: Connection) -> list[dict]:
     return [{"payment": r["id"], "paid_on": r["paid_on"], "amount": from_ore(r["amount_ore"]),
              "kid": r["kid"] or "", "payer_name": r["payer_name"] or "",
              "payer_account": r["payer_account"] or "", "text": r["text"] or "",
-             "source": r["source"], "reason": r["reason"] or "", "suggestions": hints[r["id"]]}
+             "source": r["source"], "currency": r["currency"], "reason": r["reason"] or "",
+             "suggestions": hints[r["id"]]}
             for r in rows]
 
 
@@ -99,6 +101,10 @@ def assign_payment(conn: Connection, payment_id: int, ref: str, *, on: date,
     if payment["status"] != "unmatched" or payment["amount_ore"] <= 0:
         raise UnableToProceed(f"innbetaling {payment_id} står ikke i køen (status "
                               f"{payment['status']})")
+    if payment["currency"] != HOME_CURRENCY:
+        raise UnableToProceed(f"innbetaling {payment_id} er i {payment['currency']}; krav føres "
+                              f"i {HOME_CURRENCY} — betal den tilbake (`krav payments refund`) "
+                              "og be om betaling i kroner")
     if designation is not None and designation not in DESIGNATIONS:
         raise InvalidInput(f"ukjent øremerking {designation!r}", where="--designation",
                            allowed=", ".join(DESIGNATIONS))
@@ -128,6 +134,8 @@ def refund_payment(conn: Connection, payment_id: int, *, on: date) -> Decimal:
                               "oppdragsgiveren betaler tilbake")
     # Money cannot go back before it came in.
     _not_before(on, payment["paid_on"], what=f"betalingsdatoen til innbetaling {payment_id}")
+    if payment["currency"] != HOME_CURRENCY:
+        return _refund_foreign(conn, payment, on)
     if payment["status"] == "unmatched" and payment["amount_ore"] > 0:
         amount = payment["amount_ore"]
         conn.execute(update(payments).where(payments.c.id == payment_id)
@@ -144,6 +152,19 @@ def refund_payment(conn: Connection, payment_id: int, *, on: date) -> Decimal:
         on=on, kind="refund", amount_ore=-amount, payment_id=payment_id,
         text=f"tilbakebetaling av innbetaling {payment_id}"))
     return from_ore(amount)
+
+
+def _refund_foreign(conn: Connection, payment: Any, on: date) -> Decimal:
+    """A queued payment in another currency goes back from the bank's currency account: it is
+    marked refunded and resolved; the NOK client-funds account never held it, so nothing moves
+    there."""
+    if payment["status"] != "unmatched" or payment["amount_ore"] <= 0:
+        raise UnableToProceed(f"innbetaling {payment['id']} har ingenting å betale tilbake "
+                              f"(status {payment['status']})")
+    conn.execute(update(payments).where(payments.c.id == payment["id"])
+                 .values(status="refunded"))
+    _resolve(conn, payment["id"], on, "refunded")
+    return from_ore(payment["amount_ore"])
 
 
 def direct_payment(conn: Connection, ref: str, amount: Decimal, *, on: date,

@@ -7,6 +7,9 @@ equal what the agency holds for others and for itself, computed independently fr
 - the agency's own unsettled share (salær, its letter fees) — transferred out at settlement;
 - owed to debtors: payments still in the unmatched queue, and overpayments not yet refunded.
 
+Only NOK counts: a payment in another currency never entered the client-funds account's NOK
+balance (``payments.service``), so it is left out of every sum here.
+
 Besides the totals, every individual difference found is listed: a payment whose postings do not
 add up to its amount, a bank file whose movement differs from its booked payments, a settlement
 whose payouts differ from what it covered.
@@ -55,7 +58,8 @@ class Reconciliation:
 def _owed_to_debtors(conn: Connection) -> int:
     unmatched = conn.execute(select(func.coalesce(func.sum(payments.c.amount_ore), 0))
                              .where(payments.c.status == "unmatched",
-                                    payments.c.source != "direct")).scalar_one()
+                                    payments.c.source != "direct",
+                                    payments.c.currency == "NOK")).scalar_one()
     overpaid = conn.execute(
         select(func.coalesce(func.sum(postings.c.amount_ore), 0))
         .outerjoin(payments, payments.c.id == postings.c.payment_id)
@@ -93,7 +97,8 @@ def _pairs(rows: Sequence[Any]) -> dict:
 
 def _file_differences(conn: Connection) -> list[str]:
     booked = _pairs(conn.execute(select(payments.c.file_id, func.sum(payments.c.amount_ore))
-                               .where(payments.c.file_id.is_not(None))
+                               .where(payments.c.file_id.is_not(None),
+                                      payments.c.currency == "NOK")
                                .group_by(payments.c.file_id)).all())
     moved = _pairs(conn.execute(select(client_funds.c.file_id, func.sum(client_funds.c.amount_ore))
                               .where(client_funds.c.file_id.is_not(None))

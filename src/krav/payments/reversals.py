@@ -28,7 +28,7 @@ def _candidates(conn: Connection, txs: Sequence[BankTransaction]) -> list:
                    payments.c.amount_ore, payments.c.paid_on, payments.c.status,
                    payments.c.claim_id)
             .where(payments.c.status.in_(("matched", "unmatched")), payments.c.amount_ore > 0,
-                   payments.c.source != "direct",
+                   payments.c.source != "direct", payments.c.currency == "NOK",
                    payments.c.id.not_in(select(payment_reversals.c.original_id))))
     found = {}
     for column, values in ((payments.c.kid, {t.kid for t in txs if t.kid}),

@@ -7,7 +7,18 @@ find the claims, one multi-row insert books the payments, one call to the ledger
 
 Idempotency: the file's SHA-256 is recorded in ``import_files`` (the same file again changes
 nothing and says so); each transaction's ``external_id`` is unique in ``payments`` (the same bank
-transaction in another file is counted as a duplicate and skipped).
+transaction in another file is counted as a duplicate and skipped). A camt transaction also
+carries the identity krav gave it before issue 8 (``ParsedFile.aliases``): when a payment with
+that old identity *and the same amount* is already booked, the transaction is that payment (a
+camt.053 after a camt.054 imported before the upgrade books nothing twice); each old payment
+stands for one transaction only, so a second payment the old identity had swallowed (same
+reference, another amount) is booked now.
+
+Currency: claims are in NOK. A payment in another currency (camt ``Ccy``) is booked as a
+payment with its currency, put in the unmatched queue with the reason, never matched, never
+allocated, never reversed against a NOK payment, and kept out of the client-funds account and
+of every NOK sum: the money did arrive (on the bank's currency account), so a person decides —
+refund it, or ask the debtor to pay in kroner.
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ from krav.payments.suggest import Unmatched, suggest
 from krav.payments.tables import client_funds, payment_suggestions, unmatched_reasons
 
 CHUNK = 20_000
+HOME_CURRENCY = "NOK"
 Progress = Callable[[int, int], None]  # (transactions done, of how many)
 
 
@@ -116,30 +128,32 @@ def _import(conn: Connection, data: bytes, *, name: str, fmt: str | None, as_of:
         sha256=sha, name=name[-300:], format=parsed.format, imported_at=now,
         transactions=len(txs)).returning(import_files.c.id)).scalar_one()
     report.add(book_transactions(conn, txs, source=parsed.format, file_id=file_id, as_of=as_of,
-                                 progress=progress))
+                                 progress=progress, aliases=parsed.aliases))
     return report
 
 
 def book_transactions(conn: Connection, txs: Sequence[BankTransaction], *, source: str,
-                      file_id: int | None, as_of: date, progress: Progress | None = None
-                      ) -> ImportReport:
-    """Book ``txs`` that are not yet booked; the client-funds account receives their sum."""
+                      file_id: int | None, as_of: date, progress: Progress | None = None,
+                      aliases: dict[str, str] | None = None) -> ImportReport:
+    """Book ``txs`` that are not yet booked; the client-funds account receives their NOK sum.
+    ``aliases`` maps an identity to an older identity of the same transaction."""
     report = ImportReport(file="", format=source)
     seen: set[str] = set()
     reversals: list[tuple[int, BankTransaction]] = []
     booked_ore = done = 0
     for chunk in chunks(txs, CHUNK):
         done += len(chunk)
-        fresh = _fresh(conn, chunk, seen)
+        fresh = _fresh(conn, chunk, seen, aliases or {})
         report.duplicates += len(chunk) - len(fresh)
         if not fresh:
             if progress:
                 progress(done, len(txs))
             continue
-        booked_ore += sum(t.amount_ore for t in fresh)
-        matches = match_transactions(conn, fresh)
+        booked_ore += sum(t.amount_ore for t in fresh if t.currency == HOME_CURRENCY)
+        matches = _foreign_unmatched(fresh, match_transactions(conn, fresh))
         ids = _insert_payments(conn, fresh, matches, source, file_id)
-        reversals += [(pid, t) for pid, t in zip(ids, fresh, strict=True) if t.reversal]
+        reversals += [(pid, t) for pid, t in zip(ids, fresh, strict=True)
+                      if t.reversal and t.currency == HOME_CURRENCY]
         _allocate(conn, ids, fresh, matches, as_of, report)
         _queue(conn, ids, fresh, matches, as_of, report)
         if progress:
@@ -154,17 +168,39 @@ def book_transactions(conn: Connection, txs: Sequence[BankTransaction], *, sourc
     return report
 
 
-def _fresh(conn: Connection, chunk: Sequence[BankTransaction], seen: set[str]
-           ) -> list[BankTransaction]:
-    """The transactions of ``chunk`` booked neither before nor earlier in this file."""
+def _foreign_unmatched(txs: Sequence[BankTransaction], matches: list[Match]) -> list[Match]:
+    """A payment in another currency than NOK is never booked on a claim (module docstring)."""
+    for i, t in enumerate(txs):
+        if t.currency != HOME_CURRENCY:
+            found = matches[i]
+            candidates = found.candidates or ((found.claim_id,) if found.claim_id else ())
+            matches[i] = Match(reason=f"betalt i {t.currency}, ikke i kroner: holdt utenfor "
+                               "klientkontoen og NOK-summene; en person må behandle den",
+                               candidates=candidates)
+    return matches
+
+
+def _fresh(conn: Connection, chunk: Sequence[BankTransaction], seen: set[str],
+           aliases: dict[str, str]) -> list[BankTransaction]:
+    """The transactions of ``chunk`` booked neither before nor earlier in this file.
+
+    ``seen`` also holds ``"old:<id>"`` for each older identity already claimed by a transaction
+    of this file, so an old payment stands for one transaction only."""
     known = {row[0] for row in select_in(
         conn, "SELECT external_id FROM payments WHERE external_id IN ({})",
         [t.external_id for t in chunk])}
+    old_ids = [aliases[t.external_id] for t in chunk if t.external_id in aliases]
+    old = dict(select_in(conn, "SELECT external_id, amount_ore FROM payments "
+                               "WHERE external_id IN ({})", old_ids)) if old_ids else {}
     fresh = []
     for t in chunk:
         if t.external_id in known or t.external_id in seen:
             continue
         seen.add(t.external_id)
+        alias = aliases.get(t.external_id)
+        if alias in old and old[alias] == t.amount_ore and f"old:{alias}" not in seen:
+            seen.add(f"old:{alias}")  # booked before issue 8 under its old identity
+            continue
         fresh.append(t)
     return fresh
 
@@ -190,9 +226,12 @@ def _insert_payments(conn: Connection, txs: Sequence[BankTransaction], matches: 
         **{name: [getattr(t, name) or None for t in txs] for name in (
             "invoice_number", "creditor_orgnr", "payer_name", "payer_account", "text")},
         "claim_id": claim_ids,
-        "status": ["reversal" if t.reversal else ("matched" if cid else "unmatched")
+        "status": ["unmatched" if t.currency != HOME_CURRENCY else "reversal" if t.reversal
+                   else ("matched" if cid else "unmatched")
                    for t, cid in zip(txs, claim_ids, strict=True)],
         "designation": [t.designation or None for t in txs]}
+    if any(t.currency != HOME_CURRENCY for t in txs):  # else the column's default, NOK
+        columns["currency"] = [t.currency for t in txs]
     if conn.dialect.name == "postgresql":
         ids = next_ids(conn, payments, len(txs))
         insert_columns(conn, payments.name, {"id": ids, **columns})
@@ -225,14 +264,15 @@ def _queue(conn: Connection, ids: Sequence[int], txs: Sequence[BankTransaction],
            matches: Sequence[Match], as_of: date, report: ImportReport) -> None:
     """Put what could not be matched in the unmatched queue, with suggestions."""
     queued = [(pid, t, m) for pid, t, m in zip(ids, txs, matches, strict=True)
-              if m.claim_id is None and not t.reversal]
+              if m.claim_id is None and (not t.reversal or t.currency != HOME_CURRENCY)]
     if not queued:
         return
     report.unmatched += len(queued)
     conn.execute(insert(unmatched_reasons), [
         {"payment_id": pid, "reason": (m.reason or "ikke identifisert")[:200], "queued_on": as_of}
         for pid, t, m in queued])
-    rows = suggest(conn, [Unmatched(pid, t.amount_ore, t.payer_name, t.payer_account,
+    rows = suggest(conn, [Unmatched(pid, t.amount_ore if t.currency == HOME_CURRENCY else 0,
+                                    t.payer_name, t.payer_account,
                                     tuple(m.candidates)) for pid, t, m in queued])
     if rows:
         conn.execute(insert(payment_suggestions), rows)

@@ -18,10 +18,12 @@ import hashlib
 import re
 from collections import Counter
 
+from krav.db.tables import payments
 from krav.kernel.csvfile import STANDARD, Dialect, Table, decode, read_table
 from krav.kernel.dates import parse_date
 from krav.kernel.errors import InvalidInput
 from krav.kernel.ids import validate_orgnr
+from krav.kernel.limits import check_text, column_length
 from krav.kernel.money import parse_amount, to_ore
 from krav.payments.formats.common import BadBankFile, BadRows
 from krav.payments.kid import validate_kid
@@ -31,6 +33,11 @@ REQUIRED = ("paid_on", "amount")
 OPTIONAL = ("kid", "invoice_number", "creditor_orgnr", "payer_name", "payer_account", "text",
             "designation", "external_id")
 DESIGNATIONS = ("costs", "interest", "principal")
+# Where each free-text cell is stored: its length there is the cell's limit (kernel.limits).
+TEXT_COLUMNS = {"invoice_number": payments.c.invoice_number,
+                "payer_name": payments.c.payer_name, "payer_account": payments.c.payer_account,
+                "text": payments.c.text}
+EXTERNAL_ID_LENGTH = (column_length(payments.c.external_id) or 120) - len("csv:")
 
 
 def _table(data: bytes, name: str, dialect: Dialect) -> Table:
@@ -71,18 +78,19 @@ def _row(row: dict, where: str, seen: Counter) -> BankTransaction:
     if not kid and not (invoice and orgnr):
         raise InvalidInput("raden sier ikke hvilket krav den gjelder", where=where,
                            allowed="kid, eller invoice_number og creditor_orgnr")
-    if len(invoice) > 50:
-        raise InvalidInput("fakturanummeret er for langt", where=f"{where}, kolonne "
-                           "invoice_number", allowed="høyst 50 tegn")
+    for column, stored in TEXT_COLUMNS.items():
+        check_text(_cell(row, column), column=stored, where=f"{where}, kolonne {column}",
+                   multiline=column == "text")
     designation = _cell(row, "designation")
     if designation and designation not in DESIGNATIONS:
         raise InvalidInput(f"ukjent øremerking {designation!r}", where=f"{where}, kolonne "
                            "designation", allowed=", ".join(DESIGNATIONS))
-    ext = _cell(row, "external_id")
+    ext = check_text(_cell(row, "external_id"), length=EXTERNAL_ID_LENGTH,
+                     where=f"{where}, kolonne external_id")
     basis = "|".join((paid_on.isoformat(), str(amount), kid, invoice, orgnr,
                       _cell(row, "payer_account")))
     seen[basis] += 1
-    identity = f"csv:{ext}"[:120] if ext else \
+    identity = f"csv:{ext}" if ext else \
         "csv:" + hashlib.sha256(f"{basis}|{seen[basis]}".encode()).hexdigest()[:48]
     return BankTransaction(identity, paid_on, None, to_ore(amount), kid,
                            _cell(row, "payer_name")[:200], _cell(row, "payer_account")[:34],
