@@ -184,3 +184,27 @@ def test_not_an_ocr_file() -> None:
         parse_ocr("paid_on,amount\n2026-01-01,1.00\n")
     with pytest.raises(BadBankFile, match="tom"):
         parse_ocr("\n\n")
+
+
+@pytest.mark.parametrize("name,kind", [
+    ("python-netsgiro_avtalegiro_payment_request.txt", "betalingskrav"),
+    ("python-netsgiro_avtalegiro_agreements.txt", "avtaler om faste betalingsoppdrag"),
+])
+def test_avtalegiro_files_are_refused_by_name(samples: str, name: str, kind: str) -> None:
+    with pytest.raises(BadBankFile) as info:
+        parse_ocr(_sample(samples, name), name="ag.txt")
+    message = str(info.value)
+    assert message.startswith("ag.txt, linje 2 (post 20, tjenestekode 21)")
+    assert f"dette er en AvtaleGiro-fil ({kind}) – ikke en innbetalingsfil" in message
+
+
+def test_amount_beyond_the_limit_is_refused() -> None:
+    lines = ocr_lines([OcrPayment(10_000_000_000_001, "0000531")], nets_date=NETS_DAY)
+    _refused(lines, "linje 3", "er for stort", "100 000 000 000.00")
+
+
+def test_control_character_in_the_free_text_is_refused() -> None:
+    lines = _lines()
+    text_line = next(i for i, line in enumerate(lines) if line[6:8] == "32")
+    lines[text_line] = lines[text_line][:16] + "\x00" + lines[text_line][17:]
+    _refused(lines, f"linje {text_line + 1}", "kontrolltegn U+0000")

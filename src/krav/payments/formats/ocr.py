@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from krav.kernel.limits import MAX_ORE, first_control
 from krav.payments.formats.common import BadBankFile
 from krav.payments.model import BankTransaction, ParsedFile
 
@@ -31,6 +32,10 @@ REVERSAL_TYPES = ("18", "20")
 TEXT_TYPES = ("20", "21")
 TRANSACTION_TYPES = frozenset(f"{n:02d}" for n in range(10, 22))
 RECORD_TYPES = ("10", "20", "30", "31", "32", "88", "89")
+OCR_SERVICE = "09"
+AVTALEGIRO_SERVICE = "21"
+AVTALEGIRO_KINDS = {"00": "betalingskrav", "24": "avtaler om faste betalingsoppdrag",
+                    "36": "sletteanmodninger", "94": "avtaler om faste betalingsoppdrag"}
 
 
 _MISSING = object()
@@ -77,12 +82,28 @@ class _Assignment:
     __slots__ = ("service", "prefix", "number", "records", "count", "signed", "added")
 
     def __init__(self, line: str, lineno: int, name: str) -> None:
+        _check_service(line, lineno, name)
         agreement, self.number = line[8:17], line[17:24]
         _number(line[8:35], name, f"linje {lineno} (post 20: avtale, oppdrag, konto)")
         self.service = line[0:4]  # "NY09": OCR giro
         self.prefix = f"ocr:{agreement}:{self.number}:"
         self.records = 1
         self.count = self.signed = self.added = 0
+
+
+def _check_service(line: str, lineno: int, name: str) -> None:
+    """Only OCR giro (service code 09) holds incoming payments; an AvtaleGiro file (service
+    code 21: payment claims sent to Nets, or its agreements) is refused by name."""
+    service = line[2:4]
+    if service == OCR_SERVICE:
+        return
+    if service == AVTALEGIRO_SERVICE:
+        kind = AVTALEGIRO_KINDS.get(line[4:6], f"oppdragstype {line[4:6]}")
+        raise BadBankFile(name, f"linje {lineno} (post 20, tjenestekode 21)",
+                          f"dette er en AvtaleGiro-fil ({kind}) – ikke en innbetalingsfil",
+                          "OCR giro (tjenestekode 09) fra Nets")
+    raise BadBankFile(name, f"linje {lineno} (post 20)", f"tjenestekode {service!r} er ikke "
+                      "OCR giro – ikke en innbetalingsfil", "tjenestekode 09")
 
 
 def _check_totals(name: str, where: str, label: str, line: str, count: int, records: int,
@@ -164,6 +185,9 @@ def _read_transactions(lines: list[str], i: int, asg: _Assignment, st: _State,
                 and nxt[47:58].isdigit()):
             raise _transaction_error(name, lines, i, svc)
         amount = int(line[32:49])
+        if amount > MAX_ORE:
+            raise BadBankFile(name, f"linje {i + 1} (beløp, posisjon 33–49)",
+                              f"beløpet {amount / 100:.2f} er for stort", "høyst 100 000 000 000.00")
         signed = -amount if sign == "-" else amount
         reversal = sign == "-" or tx_type in REVERSAL_TYPES
         booked = -amount if reversal else amount
@@ -201,6 +225,12 @@ def _read_transactions(lines: list[str], i: int, asg: _Assignment, st: _State,
 
 
 def _lines(data: str, name: str) -> list[str]:
+    control = first_control(data.replace("\r\n", "\n"), multiline=True)
+    if control is not None:  # splitlines would also cut at \x1c-\x1e and \x85
+        text = data.replace("\r\n", "\n")
+        raise BadBankFile(name, f"linje {text.count(chr(10), 0, control) + 1}",
+                          f"kontrolltegn U+{ord(text[control]):04X} i filen",
+                          "80 tegn tekst per post, uten kontrolltegn")
     lines = data.splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
