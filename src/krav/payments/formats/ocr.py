@@ -187,7 +187,8 @@ def _read_transactions(lines: list[str], i: int, asg: _Assignment, st: _State,
         amount = int(line[32:49])
         if amount > MAX_ORE:
             raise BadBankFile(name, f"linje {i + 1} (beløp, posisjon 33–49)",
-                              f"beløpet {amount / 100:.2f} er for stort", "høyst 100 000 000 000.00")
+                              f"beløpet {amount / 100:.2f} er for stort",
+                              "høyst 100 000 000 000.00")
         signed = -amount if sign == "-" else amount
         reversal = sign == "-" or tx_type in REVERSAL_TYPES
         booked = -amount if reversal else amount
