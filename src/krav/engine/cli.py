@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from typing import Annotated
 
 import typer
@@ -18,6 +19,7 @@ from krav.cli.common import (
     print_json,
     progress_bar,
 )
+from krav.engine.lock import run_lock
 from krav.engine.run import run_nightly
 from krav.kernel.money import fmt_nok
 from krav.law import law_book
@@ -34,6 +36,13 @@ def run_command(
     day = day_option(as_of, "--as-of")
     engine = open_db(db)
     _warn_law(day)
+    with ExitStack() as held:
+        if not dry_run:  # one run at a time per database (engine.lock)
+            held.enter_context(run_lock(engine))
+        _run(engine, day, as_json=as_json, dry_run=dry_run)
+
+
+def _run(engine, day, *, as_json: bool, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
     if as_json:
         summary = run_nightly(engine, as_of=day, dry_run=dry_run)
         print_json(summary.to_json())
