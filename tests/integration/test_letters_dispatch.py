@@ -357,7 +357,8 @@ def test_smtp_settings_log_in_and_a_wrong_password_is_a_permanent_failure() -> N
     from krav.settings import load_settings
 
     env = {"KRAV_SMTP_HOST": "127.0.0.1", "KRAV_SMTP_USERNAME": "krav",
-           "KRAV_SMTP_PASSWORD": "hemmelig", "KRAV_SMTP_FROM": "post@krav.example"}
+           "KRAV_SMTP_PASSWORD": "hemmelig", "KRAV_SMTP_FROM": "post@krav.example",
+           "KRAV_SMTP_SECURITY": "none"}  # the test server has no TLS: allowed explicitly
     message = Outgoing(key="letter-7-email", letter_id=7, kind="reminder", language="nb",
                        recipient="ola@example.no", subject="Purring", text="Hei", created=NOW)
     with SmtpSink(login=("krav", "hemmelig")) as sink:
@@ -381,3 +382,40 @@ def test_smtp_security_setting_is_checked() -> None:
     auto = [SmtpChannel.with_security(host="h", port=p, sender="s", security="auto")
             for p in (465, 587, 25)]
     assert [(c.tls, c.starttls) for c in auto] == [(True, False), (False, True), (False, False)]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_login_without_tls_needs_security_none_explicitly(tmp_path, monkeypatch,  # type: ignore[no-untyped-def]
+                                                               capsys) -> None:
+    """Issue 8: a username on port 25 with KRAV_SMTP_SECURITY=auto would have sent the password
+    in the clear; it is refused before any letter is touched, and nothing reaches the server."""
+    from krav.cli.main import main
+    from krav.kernel.errors import InvalidInput
+    from krav.letters.service import channels_from_settings
+    from krav.settings import load_settings
+
+    env = {"KRAV_SMTP_HOST": "127.0.0.1", "KRAV_SMTP_USERNAME": "krav",
+           "KRAV_SMTP_PASSWORD": "hemmelig"}
+    with SmtpSink(login=("krav", "hemmelig")) as sink:
+        for security in ("auto", None):
+            settings = {**env, "KRAV_SMTP_PORT": str(sink.port)}
+            if security:
+                settings["KRAV_SMTP_SECURITY"] = security
+            with pytest.raises(InvalidInput, match="KRAV_SMTP_SECURITY: SMTP-innlogging som "
+                               "'krav' .* uten TLS ville sende passordet ukryptert"):
+                channels_from_settings(load_settings(settings))
+        with pytest.raises(InvalidInput, match="uten TLS"):
+            SmtpChannel(host="127.0.0.1", port=sink.port, sender="s@x.no", username="krav")
+        assert sink.logins == [] and sink.messages == []
+    # as it reaches a user: one line from `krav dispatch`, exit 2
+    monkeypatch.setenv("KRAV_SMTP_USERNAME", "krav")
+    monkeypatch.setenv("KRAV_SMTP_PORT", "25")
+    capsys.readouterr()
+    assert main(["dispatch", "--db", f"sqlite:///{tmp_path / 'k.db'}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("krav: KRAV_SMTP_SECURITY: SMTP-innlogging") and err.count("\n") == 1
+    # without a username nothing is secret, so port 25 without TLS stays allowed
+    assert SmtpChannel.with_security(host="h", port=25, sender="s", security="auto").username == ""
+    # an explicit TLS choice is always fine
+    assert SmtpChannel.with_security(host="h", port=2525, sender="s", security="starttls",
+                                     username="krav").starttls

@@ -16,6 +16,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from krav.kernel.errors import InvalidInput
 from krav.letters.channels import Outgoing, PermanentFailure, TemporaryFailure
 
 KEY_PATTERN = re.compile(r"letter-\d+-[a-z_]+")
@@ -58,16 +59,30 @@ class SmtpChannel:
     timeout: float = 30.0
     name: str = "email"
     tls: bool | None = None  # None: implicit TLS exactly on port 465
+    plain_login: bool = False  # log in over an unencrypted connection (KRAV_SMTP_SECURITY=none)
+
+    def __post_init__(self) -> None:
+        """A password is never sent in the clear unless the setting says so explicitly."""
+        encrypted = self.starttls or self.tls or (self.tls is None and self.port == 465)
+        if self.username and not encrypted and not self.plain_login:
+            raise InvalidInput(
+                f"SMTP-innlogging som {self.username!r} mot {self.host}:{self.port} uten TLS "
+                "ville sende passordet ukryptert", where="KRAV_SMTP_SECURITY",
+                allowed="tls (port 465), starttls (port 587), eller none for å tillate "
+                        "ukryptert innlogging uttrykkelig")
 
     @classmethod
     def with_security(cls, *, host: str, port: int, sender: str, security: str,
                       username: str = "", password: str = "") -> SmtpChannel:
         """``security``: ``auto`` (TLS on 465, STARTTLS on 587, else none), ``tls``,
-        ``starttls`` or ``none``."""
+        ``starttls`` or ``none``. With a username, ``auto`` that resolves to none is refused:
+        only an explicit ``none`` allows a login without TLS."""
+        plain_login = security == "none"
         if security == "auto":
             security = {465: "tls", 587: "starttls"}.get(port, "none")
         return cls(host=host, port=port, sender=sender, starttls=security == "starttls",
-                   tls=security == "tls", username=username, password=password)
+                   tls=security == "tls", username=username, password=password,
+                   plain_login=plain_login)
 
     def _connect(self) -> smtplib.SMTP:
         if self.tls or (self.tls is None and self.port == 465):
