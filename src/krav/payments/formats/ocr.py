@@ -32,6 +32,7 @@ REVERSAL_TYPES = ("18", "20")
 TEXT_TYPES = ("20", "21")
 TRANSACTION_TYPES = frozenset(f"{n:02d}" for n in range(10, 22))
 RECORD_TYPES = ("10", "20", "30", "31", "32", "88", "89")
+CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)])
 OCR_SERVICE = "09"
 AVTALEGIRO_SERVICE = "21"
 AVTALEGIRO_KINDS = {"00": "betalingskrav", "24": "avtaler om faste betalingsoppdrag",
@@ -226,11 +227,12 @@ def _read_transactions(lines: list[str], i: int, asg: _Assignment, st: _State,
 
 
 def _lines(data: str, name: str) -> list[str]:
-    control = first_control(data.replace("\r\n", "\n"), multiline=True)
+    raw = data.encode("latin-1", "replace")  # a fast C-level check first; the regex only
+    control = None if len(raw.translate(None, CONTROL_BYTES)) == len(raw) \
+        else first_control(data, multiline=True)  # … to find where (CR and LF pass)
     if control is not None:  # splitlines would also cut at \x1c-\x1e and \x85
-        text = data.replace("\r\n", "\n")
-        raise BadBankFile(name, f"linje {text.count(chr(10), 0, control) + 1}",
-                          f"kontrolltegn U+{ord(text[control]):04X} i filen",
+        raise BadBankFile(name, f"linje {data.count(chr(10), 0, control) + 1}",
+                          f"kontrolltegn U+{ord(data[control]):04X} i filen",
                           "80 tegn tekst per post, uten kontrolltegn")
     lines = data.splitlines()
     while lines and not lines[-1].strip():
