@@ -116,3 +116,15 @@ def test_calc_options_beyond_their_limits(capsys, argv, fragment: str) -> None: 
     err = capsys.readouterr().err
     assert code != 0 and "Traceback" not in err
     assert err.startswith("krav: ") and fragment in err, err
+
+
+@pytest.mark.parametrize("column,value,fragment", [
+    ("kid", "\u0660\u0660\u0660\u0660\u0665\u0663\u0661", "ugyldig KID"),  # ٠٠٠٠٥٣١ = 0000531
+    ("debtor_postcode", "\u0660\u0661\u0665\u0660", "ugyldig postnummer"),
+])
+def test_other_digit_systems_are_not_digits(krav, engine, tmp_path, column: str, value: str,  # type: ignore[no-untyped-def]
+                                            fragment: str) -> None:
+    path = write_csv(tmp_path / "claims.csv", [claim_row(invoice="1", **{column: value})])
+    code, out, err = krav("import", "claims", str(path))
+    assert code != 0 and f"rad 2, kolonne {column}: {fragment}" in err, err
+    assert table_counts(engine)["claims"] == 0

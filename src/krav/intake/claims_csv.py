@@ -171,7 +171,7 @@ def _parse_row(raw: dict[str, str | None], line: int,
     if not re.fullmatch(r"[A-Z]{2}", country):
         problems.append(f"{where('debtor_country')}: ugyldig landkode {country!r} "
                         "(tillatt: ISO 3166 to bokstaver, f.eks. NO)")
-    if country == "NO" and not re.fullmatch(r"\d{4}", values["debtor_postcode"]):
+    if country == "NO" and not re.fullmatch(r"[0-9]{4}", values["debtor_postcode"]):
         problems.append(f"{where('debtor_postcode')}: ugyldig postnummer "
                         f"{values['debtor_postcode']!r} (tillatt: fire sifre)")
     if values["debtor_email"] and not EMAIL.match(values["debtor_email"]):

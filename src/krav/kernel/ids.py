@@ -107,7 +107,7 @@ def mod10_check(body: str) -> str:
 
 def make_kid(body: str, mod: int) -> str:
     """Append the MOD10 or MOD11 check character to ``body`` (digits only)."""
-    if not body.isdigit() or not 1 <= len(body) <= 24:
+    if not (body.isdigit() and body.isascii()) or not 1 <= len(body) <= 24:
         raise InvalidInput(f"ugyldig KID-grunnlag {body!r}", allowed="1 til 24 siffer")
     if mod == 10:
         return body + mod10_check(body)
@@ -121,7 +121,7 @@ def kid_valid(kid: str, mod: int | None = None) -> bool:
     if not 2 <= len(kid) <= 25:
         return False
     body, check = kid[:-1], kid[-1]
-    if not body.isdigit() or not (check.isdigit() or check == "-"):
+    if not (body.isdigit() and kid.isascii()) or not (check.isdigit() or check == "-"):
         return False
     ok10 = check != "-" and mod10_check(body) == check
     ok11 = mod11_check(body) == check

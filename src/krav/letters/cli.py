@@ -92,7 +92,7 @@ def _day_states(engine, day: date) -> str:  # type: ignore[no-untyped-def]
 
 
 def _letter_id(value: str) -> int:
-    if not value.isdigit():
+    if not (value.isdigit() and value.isascii()):
         raise InvalidInput(f"ikke et brev-id: {value!r}", where="LETTER_ID", allowed="et heltall")
     return int(value)
 

@@ -55,7 +55,7 @@ from krav.payments.model import BankTransaction, ParsedFile
 ROOTS = {"BkToCstmrDbtCdtNtfctn": ("camt054", "Ntfctn"), "BkToCstmrStmt": ("camt053", "Stmt")}
 VERSION = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.05([34])\.001\.(\d\d)$")
 VERSIONS = range(2, 14)  # .001.02 … .001.13
-KID_LIKE = re.compile(r"\d{1,24}[\d-]$")
+KID_LIKE = re.compile(r"[0-9]{1,24}[0-9-]$")
 MAX_ID = 120
 
 
