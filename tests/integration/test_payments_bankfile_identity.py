@@ -47,6 +47,7 @@ def test_oca_sample_books_both_payments_under_one_reference(engine, samples: str
         data = f.read()
     report = book(engine, data)
     assert (report.transactions, report.duplicates, report.unmatched) == (2, 0, 2)
+    assert (report.total_ore, report.foreign) == (0, 2)  # the total is in NOK
     assert _amounts(engine) == [129_600, 218_700]
     # CHF: queued for a person, outside the NOK client-funds account and its reconciliation
     assert _balance(engine) == 0

@@ -89,8 +89,9 @@ def import_command(
         return
     if report.already_imported:
         return
+    foreign = f" (+ {report.foreign} i annen valuta)" if report.foreign else ""
     console.print(f"{file} ({report.format}): {report.transactions} transaksjoner, "
-                  f"{fmt_nok(report.as_json()['total'])} kr — {report.matched} matchet, "
+                  f"{fmt_nok(report.as_json()['total'])} kr{foreign} — {report.matched} matchet, "
                   f"{report.unmatched} i køen, {report.duplicates} allerede bokført, "
                   f"{report.reversals} tilbakeføringer, {report.closed} krav betalt fullt ut.")
 

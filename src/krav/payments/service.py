@@ -66,6 +66,7 @@ class ImportReport:
     closed: int = 0
     rest_notices: int = 0
     already_imported: bool = False
+    foreign: int = 0  # transactions in another currency (not in ``total_ore``, which is NOK)
 
     def add(self, other: ImportReport) -> None:
         for key in ("matched", "unmatched", "duplicates", "reversals", "closed", "rest_notices"):
@@ -119,7 +120,8 @@ def _import(conn: Connection, data: bytes, *, name: str, fmt: str | None, as_of:
     parsed = parse_bank_file(data, fmt=fmt, name=name, dialect=dialect)
     txs = parsed.transactions
     report = ImportReport(file=name, format=parsed.format, transactions=len(txs),
-                          total_ore=sum(t.amount_ore for t in txs))
+                          total_ore=sum(t.amount_ore for t in txs if t.currency == HOME_CURRENCY),
+                          foreign=sum(t.currency != HOME_CURRENCY for t in txs))
     sha = file_digest(data)
     if conn.execute(select(import_files.c.id).where(import_files.c.sha256 == sha)).first():
         report.already_imported, report.duplicates = True, len(txs)
@@ -174,8 +176,8 @@ def _foreign_unmatched(txs: Sequence[BankTransaction], matches: list[Match]) -> 
         if t.currency != HOME_CURRENCY:
             found = matches[i]
             candidates = found.candidates or ((found.claim_id,) if found.claim_id else ())
-            matches[i] = Match(reason=f"betalt i {t.currency}, ikke i kroner: holdt utenfor "
-                               "klientkontoen og NOK-summene; en person må behandle den",
+            matches[i] = Match(reason=f"betalt i {t.currency}, ikke i kroner – utenfor "
+                               "klientkontoen i NOK; må behandles manuelt",
                                candidates=candidates)
     return matches
 
