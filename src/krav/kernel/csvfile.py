@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from krav.kernel.errors import InvalidInput
+from krav.kernel.limits import csv_problem
 
 BOM = b"\xef\xbb\xbf"
 DELIMITERS = (",", ";", "\t")
@@ -156,7 +157,7 @@ def read_table(text: str, source: str, *, known: Sequence[str], dialect: Dialect
         try:
             cells = next(reader, None)
         except csv.Error as exc:  # e.g. a quote never closed
-            table.problems.append(f"{prefix}rad {start}: raden kan ikke leses ({exc})")
+            table.problems.append(f"{prefix}rad {start}: {csv_problem(exc)}")
             break
         done = reader.line_num
         if cells is None:

@@ -85,11 +85,10 @@ def first_control(text: str, *, multiline: bool = True) -> int | None:
     return found.start() if found else None
 
 
-def csv_error(exc: Exception, *, where: str) -> InvalidInput:
-    """A ``csv.Error`` (a cell beyond the reader's 131 072-character limit, a stray quote) as
-    one line naming the row."""
-    text = str(exc)
-    if "field larger than field limit" in text:
-        return InvalidInput("en celle er lengre enn 131 072 tegn", where=where,
-                            allowed="celler så lange som feltet de lagres i")
-    return InvalidInput(f"ugyldig CSV ({text})", where=where)
+def csv_problem(exc: Exception) -> str:
+    """What a ``csv.Error`` means, in words: a cell beyond the reader's 131 072-character limit
+    (longer than any column it could be stored in), or a row that cannot be read."""
+    if "field larger than field limit" in str(exc):
+        return ("en celle er lengre enn 131 072 tegn "
+                "(tillatt: høyst så lang som feltet den lagres i)")
+    return f"raden kan ikke leses ({exc})"
