@@ -99,8 +99,9 @@ def test_a_database_from_before_the_change_books_nothing_twice(engine, tmp_path)
 def test_foreign_payment_stays_out_of_nok_sums(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import_claims(engine, tmp_path, [claim_row(amount="1000.00")])
     kid = claim(engine)["kid"]
-    data = camt054([entry("10.00", [_tx("10.00", kid, ref="N1")]),
-                    entry("99.00", [_tx("99.00", kid, ref="E1")], ref="E2")])
+    day = {"booked": "2026-01-05", "value": "2026-01-05"}
+    data = camt054([entry("10.00", [_tx("10.00", kid, ref="N1")], **day),
+                    entry("99.00", [_tx("99.00", kid, ref="E1")], ref="E2", **day)])
     data = data.replace(b'<Amt Ccy="NOK">99.00</Amt>', b'<Amt Ccy="EUR">99.00</Amt>')
     report = book(engine, data)
     assert (report.matched, report.unmatched) == (1, 1)
