@@ -159,12 +159,12 @@ def test_dispatch_says_how_many_letters_were_parked_and_why(db_url, monkeypatch,
     assert "1 sendt" in out and "1 parkert" in out
     assert err.startswith("krav: 1 brev ble ikke sendt: 1 parkert — kreditor: mangler feltet "
                           "'address' (1)") and err.count("\n") == 1, err
-    assert "krav letters waiting" in err and "Traceback" not in err
+    assert "krav letters attention" in err and "Traceback" not in err
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert main(["letters", "waiting", "--json", "--db", db_url]) == 0
+    assert main(["letters", "attention", "--json", "--db", db_url]) == 0
     waiting = json.loads(capsys.readouterr().out)
     assert [(w["ref"], w["status"], w["reason"]) for w in waiting] == [
-        (bad.ref, "parked", "kreditor: mangler feltet 'address'")]
+        (bad.ref, "parked", "kunne ikke sendes (parkert): kreditor: mangler feltet 'address'")]
 
 
 def test_dispatch_as_a_program_prints_no_traceback(db_url, tmp_path):
@@ -196,7 +196,7 @@ def test_print_batch_says_why_nothing_was_printed(db_url, tmp_path, capsys):
     assert "Ingen brev til utskrift 2026-04-10: av dagens 1 brev er 1 parkert" in out
     assert err.startswith("krav: 1 brev datert 2026-04-10 ble ikke skrevet ut: 1 parkert — "
                           "kreditor: mangler feltet 'address' (1)"), err
-    assert "krav letters waiting --date 2026-04-10" in err and err.count("\n") == 1
+    assert "krav letters attention --date 2026-04-10" in err and err.count("\n") == 1
     assert main(["letters", "list", "--case", bad.ref, "--db", db_url]) == 0
     assert "address" in capsys.readouterr().out  # the reason is in the case's letter list
     assert main(["letters", "print-batch", "--date", "2026-04-11", "--out", str(tmp_path),
@@ -221,7 +221,7 @@ def test_print_batch_handed_and_the_attention_queue(db_url, engine, capsys, tmp_
     assert (run["claims_due"], run["waiting_for_letter"], run["letters"]) == (0, 1, {})
     [waiting] = krav.json("letters", "attention")
     assert waiting["ref"] == "K-0000001" and waiting["status"] == "printed"
-    assert "1 saker venter" in flat(krav.ok("letters", "attention"))
+    assert "1 brev venter på en person" in flat(krav.ok("letters", "attention"))
     for bad in ("brev.pdf", "2026-13-01-print.pdf", "2026-01-19-manifest.csv"):
         code, _, err = krav("letters", "handed", bad)
         assert code != 0 and err.startswith("krav: ") and err.count("\n") == 1

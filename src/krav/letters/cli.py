@@ -172,22 +172,32 @@ def handed_command(
 
 
 @letters_app.command("attention")
-def attention_command(db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Saker som venter fordi et brev ikke er sendt (parkert, holdt tilbake, returnert, ikke
-    levert til trykkeri), med årsaken; gebyret for et brev som ikke ble sendt er tilbakeført."""
+def attention_command(
+    date_: Annotated[str | None, typer.Option("--date", help="Bare brev datert denne dagen "
+                                               "(ÅÅÅÅ-MM-DD)")] = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Brev som venter på en person, med sak og årsak: parkert, holdt tilbake, returnert, ikke
+    levert til trykkeri eller stoppet. Saken venter til brevet er sendt; gebyret for et brev som
+    ikke ble sendt er tilbakeført."""
     from krav.letters.delivery import needs_attention
+    from krav.letters.waiting import status_nb
 
+    day = day_option(date_, "--date") if date_ else None
     with open_db(db).connect() as conn:
-        rows = needs_attention(conn)
+        rows = needs_attention(conn, day=day)
     if as_json:
         print_json(rows)
         return
     table = Table("Sak", "Brev", "Type", "Dato", "Status", "Gebyr", "Årsak")
     for r in rows:
-        table.add_row(r["ref"], str(r["letter_id"]), r["kind"], str(r["sent_on"]), r["status"],
-                      "tilbakeført" if r["fee_reversed"] else "", r["reason"])
-    console.print(table)
-    console.print(f"{len(rows)} saker venter på et brev som ikke er sendt.")
+        table.add_row(r["ref"], str(r["letter_id"]), r["kind"], str(r["sent_on"]),
+                      status_nb(r["status"]), "tilbakeført" if r["fee_reversed"] else "",
+                      r["reason"])
+    if rows:
+        console.print(table)
+    console.print(f"{len(rows)} brev venter på en person." if rows
+                  else "Ingen brev venter på en person.")
 
 
 @letters_app.command("list")
@@ -212,31 +222,6 @@ def list_command(case: Annotated[str, typer.Option("--case", help="Saksnummer (R
                           str(d.get("delivered_at") or d.get("bounced_at")
                               or d.get("returned_at") or ""), why)
     console.print(table)
-
-
-@letters_app.command("waiting")
-def waiting_command(
-    date_: Annotated[str | None, typer.Option("--date", help="Bare brev datert denne dagen "
-                                               "(ÅÅÅÅ-MM-DD)")] = None,
-    db: DbOption = None, as_json: JsonOption = False,
-) -> None:
-    """Brev som venter på en person (parkert eller holdt tilbake), med sak og årsak."""
-    from krav.letters.waiting import status_nb, waiting_letters
-
-    day = day_option(date_, "--date") if date_ else None
-    with open_db(db).connect() as conn:
-        rows = waiting_letters(conn, day=day)
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("Id", "Sak", "Type", "Dato", "Status", "Forsøk", "Årsak")
-    for r in rows:
-        table.add_row(str(r["id"]), r["ref"], r["kind"], r["sent_on"].isoformat(),
-                      status_nb(r["status"]), str(r["attempts"]), r["reason"])
-    if rows:
-        console.print(table)
-    console.print(f"{len(rows)} brev venter på en person." if rows
-                  else "Ingen brev venter på en person.")
 
 
 @letters_app.command("retry")
@@ -347,7 +332,8 @@ def _report_waiting(engine, *, ids: list[int] | None = None,  # type: ignore[no-
         rows = waiting_letters(conn, ids=ids, day=day)
     if not rows:
         return
-    see = f"krav letters waiting --date {day.isoformat()}" if day else "krav letters waiting"
+    see = f"krav letters attention --date {day.isoformat()}" if day else \
+        "krav letters attention"
     err_console.print(f"krav: {len(rows)} brev {what}: {summary(rows)}. Se «{see}»; rett "
                       "årsaken og send på nytt med «krav letters retry ID».",
                       markup=False, highlight=False, soft_wrap=True)

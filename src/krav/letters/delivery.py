@@ -434,21 +434,50 @@ ATTENTION = {
 }
 
 
-def needs_attention(conn: Connection) -> list[dict[str, Any]]:
-    """Cases whose next step waits for a letter that was not sent, with the reason."""
+def needs_attention(conn: Connection, *, day: date | None = None) -> list[dict[str, Any]]:
+    """The needs-attention queue (``krav letters attention``): every letter a person must act on.
+
+    Cases whose next step waits for a letter that was not sent (parked, held, returned, printed
+    but not handed, stopped), with the reason and whether its fee was reversed; and every other
+    letter (a rest notice, a dispute acknowledgement, a settlement statement) that the dispatcher
+    or the print run parked or held. ``day`` keeps the letters dated that day.
+    """
+    from krav.letters.waiting import waiting_letters
+
+    rows = _step_letters_waiting(conn, day)
+    seen = {r["letter_id"] for r in rows}
+    for other in waiting_letters(conn, day=day):
+        if other["id"] in seen:
+            continue
+        rows.append({"ref": other["ref"], "case_status": other["case_status"],
+                     "stage": other["stage"], "letter_id": other["id"], "kind": other["kind"],
+                     "sent_on": other["sent_on"], "status": other["status"],
+                     "attempts": other["attempts"], "fee_ore": 0, "fee_reversed": False,
+                     "reason": f"{ATTENTION[other['status']]}: {other['reason']}"})
+    rows.sort(key=lambda r: (r["sent_on"], r["ref"], r["letter_id"]))
+    return rows
+
+
+def _step_letters_waiting(conn: Connection, day: date | None) -> list[dict[str, Any]]:
+    """Reminders, notices and payment demands not sent, whose case's next step waits for them."""
+    from krav.letters.waiting import reason
+
     query = (select(claims.c.ref, claims.c.status.label("case_status"), claims.c.stage,
                     letters.c.id.label("letter_id"), letters.c.kind, letters.c.sent_on,
-                    letters.c.status, letters.c.last_error, letters.c.fee_charged,
-                    letters.c.fee_ore)
+                    letters.c.status, letters.c.attempts, letters.c.last_error,
+                    letters.c.fee_charged, letters.c.fee_ore)
              .join(claims, claims.c.id == letters.c.claim_id)
              .where(claims.c.status != "closed", letters.c.kind.in_(STEP_KINDS),
                     letters.c.status.in_(tuple(ATTENTION)), letters.c.replaced_by.is_(None))
              .order_by(letters.c.sent_on, claims.c.ref))
+    if day is not None:
+        query = query.where(letters.c.sent_on == day)
     out = []
     for row in conn.execute(query).mappings():
         item = dict(row)
-        item["reason"] = ATTENTION[row["status"]] + (f": {row['last_error']}"
-                                                     if row["last_error"] else "")
+        item["reason"] = ATTENTION[row["status"]] + (
+            f": {reason(row['last_error'], row['letter_id'])}" if row["last_error"] else "")
         item["fee_reversed"] = not row["fee_charged"]
+        del item["last_error"], item["fee_charged"]
         out.append(item)
     return out

@@ -115,7 +115,7 @@ def process(engine: Engine, item: OutboxItem, channels: Channels, *, now: dateti
         outbox.finish(engine, item, status="parked", error=str(exc), on=now.date())
         return "uncertain"
     except Exception as exc:  # noqa: BLE001 - a poison row is parked, never blocks the batch
-        # The reason is the letter's last_error (``krav letters waiting``); the traceback is for
+        # The reason is the letter's last_error (``krav letters attention``); the traceback is for
         # a developer (KRAV_DEBUG=1), never one per letter on an operator's console.
         log.debug("letter %s parked", item.id, exc_info=True)
         kind = "" if isinstance(exc, KravError) else f"{type(exc).__name__}: "

@@ -1,5 +1,5 @@
 """Letters that wait for a person, and why: the reporting behind ``krav dispatch``,
-``krav letters print-batch`` and ``krav letters waiting``.
+``krav letters print-batch`` and the needs-attention queue (``krav letters attention``).
 
 A command that leaves letters unsent says how many and why (issue 8 part 7): the reason is the
 letter's ``last_error`` with the letter's own id taken out, so that the same cause on many
@@ -51,7 +51,8 @@ def reason(error: str | None, letter_id: int | None = None) -> str:
 def waiting_letters(conn: Connection, *, day: date | None = None,
                     ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
     """Parked and held letters (of ``day``, or among ``ids``), with case and reason."""
-    query = (select(letters.c.id, claims.c.ref, letters.c.kind, letters.c.sent_on,
+    query = (select(letters.c.id, claims.c.ref, claims.c.status.label("case_status"),
+                    claims.c.stage, letters.c.kind, letters.c.sent_on,
                     letters.c.status, letters.c.attempts, letters.c.last_error)
              .join(claims, claims.c.id == letters.c.claim_id)
              .where(letters.c.status.in_(WAITING)).order_by(letters.c.sent_on, letters.c.id))
