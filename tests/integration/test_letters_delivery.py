@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 from tests.factories import (
+    Krav,
     add_creditor,
     add_payment,
     claim,
@@ -33,7 +34,7 @@ from krav.ledger.check import check
 from krav.ledger.service import PaymentToAllocate, allocate_payments
 from krav.letters import outbox
 from krav.letters.channels import Channels
-from krav.letters.delivery import FEE_RULE, needs_attention
+from krav.letters.delivery import FEE_RULE, needs_attention, refresh
 from krav.letters.dispatch import DispatchConfig, dispatch_batch
 from krav.letters.email import SmtpChannel
 from krav.letters.printing import mark_handed, print_batch
@@ -157,11 +158,109 @@ def test_a_letter_dispatched_days_after_it_was_made_is_made_afresh(engine, tmp_p
     assert new["content"]["sent_on"] == late.isoformat()
     assert new["content"]["deadline"] == (late + timedelta(14)).isoformat()
     assert new["fee_ore"] == 3800 and new["content"]["fee"] == "38.00"
-    assert [f[1] for f in _fees(engine)] == ["reminder_fee"]  # the fee stands: it will be sent
+    # the fee goes with the day the letter is sent: the one posted on D1 is reversed
+    assert _fees(engine) == [(D1, "reminder_fee", 3800, "INKF-1-2-purregebyr"),
+                             (late, "reversal", -3800, FEE_RULE),
+                             (late, "reminder_fee", 3800, "INKF-1-2-purregebyr")]
     c = claim(engine)
     assert c["last_deadline"] == late + timedelta(days=14)
     # the new deadline is a Saturday: it runs to Monday, the next step the day after
     assert c["next_action_on"] == after_deadline(late + timedelta(days=14), 1) == date(2026, 2, 10)
+    with engine.connect() as conn:
+        assert check(conn) == []
+
+
+def _interest(engine) -> list[tuple[date, int, str]]:  # type: ignore[no-untyped-def]
+    return [(p["on"], p["amount_ore"], p["key"]) for p in postings_of(engine)
+            if p["kind"] == "interest"]
+
+
+def _states_what_is_owed(letter, view) -> None:  # type: ignore[no-untyped-def]
+    """The letter's interest and total are what ``krav case show --as-of`` its day shows."""
+    amounts = letter["content"]["amounts"]
+    assert view["interest_accrued"] == "0.00"  # nothing accrued beyond what the letter states
+    assert amounts["interest"] == view["balance"]["interest"]
+    assert amounts["total"] == view["to_pay_today"]
+
+
+def test_a_reminder_sent_20_days_late_states_interest_and_fee_of_that_day(
+        engine, db_url, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8 part 3: made on D1, sent on D1+20 — interest crystallised to D1+20 (FRL § 3,
+    decision 3) and the fee posted the day it is sent (INKL § 9, INKF § 1-2)."""
+    _setup(engine, tmp_path)
+    late = D1 + timedelta(days=20)
+    [(_, at_d1, _)] = _interest(engine)
+    assert dispatch_batch(engine, Channels(), now=at(late)).outcomes == {"print": 1}
+    old, new = letters_of(engine)
+    assert (old["status"], old["fee_charged"], new["sent_on"]) == ("cancelled", False, late)
+    interest = _interest(engine)
+    assert interest[0][1] == at_d1 and interest[1][0] == late
+    assert interest[1][2] == f"interest:{late.isoformat()}" and interest[1][1] > 0
+    [posting] = [p for p in postings_of(engine) if p["key"] == f"interest:{late.isoformat()}"]
+    assert posting["rule"] == "FRL-3-forsinkelsesrente"
+    assert posting["inputs"]["days"] == "20" and posting["inputs"]["rates"]
+    assert posting["inputs"]["from"] == (D1 + timedelta(days=1)).isoformat()
+    assert _fees(engine) == [(D1, "reminder_fee", 3800, "INKF-1-2-purregebyr"),
+                             (late, "reversal", -3800, FEE_RULE),
+                             (late, "reminder_fee", 3800, "INKF-1-2-purregebyr")]
+    c = claim(engine)
+    assert (c["interest_through"], c["costs_ore"], c["fee_letters"]) == (late, 3800, 1)
+    view = Krav(db_url, capsys).json("case", "show", "K-0000001", "--as-of", late.isoformat())
+    _states_what_is_owed(new, view)
+    assert new["content"]["amounts"]["fees"] == "38.00"
+    with engine.connect() as conn:
+        assert check(conn) == []
+    # the same day again: nothing more is remade, crystallised or charged
+    before = (postings_of(engine), letters_of(engine), claim(engine)["version"])
+    assert refresh(engine, on=late) == {"cancelled": 0, "remade": 0}
+    assert dispatch_batch(engine, Channels(), now=at(late)).claimed == 0
+    assert (postings_of(engine), letters_of(engine), claim(engine)["version"]) == before
+
+
+def test_a_part_paid_reminder_sent_late_counts_interest_on_what_is_unpaid(
+        engine, db_url, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A payment before the late dispatch: interest runs on the unpaid principal from the
+    payment's day, and what was paid of the old fee pays the fee charged again."""
+    _setup(engine, tmp_path)
+    paid_on, late = D1 + timedelta(days=5), D1 + timedelta(days=20)
+    pay(engine, "400.00", paid_on)  # costs first: the 38 kr fee is paid
+    while dispatch_batch(engine, Channels(), now=at(late)).claimed:
+        pass
+    reminders = [lt for lt in letters_of(engine) if lt["kind"] == "reminder"]
+    assert [r["status"] for r in reminders] == ["cancelled", "print"]
+    c = claim(engine)
+    last = [p for p in postings_of(engine) if p["kind"] == "interest"][-1]
+    assert last["on"] == late
+    assert Decimal(last["inputs"]["principal"]) * 100 == c["principal_ore"]
+    assert last["inputs"]["from"] == (paid_on + timedelta(days=1)).isoformat()
+    fee_balance = sum(p["amount_ore"] for p in postings_of(engine)
+                      if p["component"] == "reminder_fee")
+    overpaid = sum(p["amount_ore"] for p in postings_of(engine) if p["component"] == "overpaid")
+    assert (fee_balance, overpaid, c["costs_ore"]) == (0, 0, 0)  # the payment pays the new fee
+    assert _fees(engine)[-1][:2] == (late, "payment")
+    view = Krav(db_url, capsys).json("case", "show", "K-0000001", "--as-of", late.isoformat())
+    _states_what_is_owed(reminders[-1], view)
+    with engine.connect() as conn:
+        assert check(conn) == []
+
+
+def test_retry_crystallises_interest_to_the_day_it_is_sent_again(
+        engine, db_url, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _setup(engine, tmp_path)
+    with engine.begin() as conn:
+        conn.execute(update(debtors).values(address_bad=True))
+    dispatch_batch(engine, Channels(), now=at(D1))
+    with engine.begin() as conn:
+        conn.execute(update(debtors).values(address_bad=False))
+    [held] = letters_of(engine)
+    retry_day = D1 + timedelta(days=20)
+    assert outbox.requeue(engine, held["id"], on=retry_day) == "requeued"
+    [again] = letters_of(engine)
+    assert claim(engine)["interest_through"] == retry_day
+    assert _interest(engine)[-1][0] == retry_day
+    view = Krav(db_url, capsys).json("case", "show", "K-0000001", "--as-of",
+                                     retry_day.isoformat())
+    _states_what_is_owed(again, view)
     with engine.connect() as conn:
         assert check(conn) == []
 

@@ -103,8 +103,10 @@ def reverse_fees(conn: Connection, letter_ids: list[int], *, on: date, reason: s
 
 
 def _reverse_one(conn: Connection, row: Any, charge: Any, prefix: str, *, on: date,
-                 reason: str) -> None:
-    """Reverse one fee posting; what of it was already paid becomes money owed back."""
+                 reason: str) -> list[tuple[int, int]]:
+    """Reverse one fee posting; what of it was already paid becomes money owed back.
+
+    Returns the parts moved to ``overpaid`` as (payment id, øre)."""
     component = charge["component"]
     owed = int(conn.execute(select(func.coalesce(func.sum(postings.c.amount_ore), 0)).where(
         postings.c.claim_id == row.claim_id, postings.c.component == component)).scalar_one())
@@ -118,10 +120,12 @@ def _reverse_one(conn: Connection, row: Any, charge: Any, prefix: str, *, on: da
                                postings.c.amount_ore < 0)
                         .order_by(postings.c.id.desc())).all() if paid_part > 0 else []
     moved = 0
+    parts: list[tuple[int, int]] = []
     for p in paid:
         take = min(paid_part - moved, -p.amount_ore)
         if take <= 0:
             break
+        parts.append((p.payment_id, take))
         for part_component, amount, tag in ((component, take, "from"), ("overpaid", -take, "to")):
             conn.execute(insert(postings).values(
                 claim_id=row.claim_id, on=on, kind="payment", component=part_component,
@@ -155,6 +159,7 @@ def _reverse_one(conn: Connection, row: Any, charge: Any, prefix: str, *, on: da
         conn.execute(update(claims).where(claims.c.id == row.claim_id).values(
             status="closed", close_reason="paid", closed_on=on, next_action_on=None))
         _event(conn, row.claim_id, on, "closed", {"reason": "paid"})
+    return parts
 
 
 def _recharge(conn: Connection, letter: Any, claim: Any, *, on: date, book: Any) -> Decimal:
@@ -192,6 +197,91 @@ def _recharge(conn: Connection, letter: Any, claim: Any, *, on: date, book: Any)
         fee_letters=claims.c.fee_letters + int(letter["kind"] != "payment_demand"),
         version=claims.c.version + 1))
     return chargeable
+
+
+def _move_fee(conn: Connection, letter: Any, *, on: date) -> list[tuple[int, int]]:
+    """The standing fee of an unsent step letter made afresh for a later day ``on`` is reversed
+    (it was posted the day the letter was made, but a fee is lawful only for a letter sent —
+    INKL § 9, INKF § 1-2); :func:`_recharge` charges it again dated ``on`` by the law of that
+    day. Returns what of the old fee was already paid (moved to ``overpaid``)."""
+    reason = (f"brevet ble laget {letter['sent_on'].isoformat()}, men sendes {on.isoformat()}: "
+              "gebyret føres den dagen brevet sendes")
+    prefix = _fee_prefix(letter["step_key"])
+    found = _fee_postings(conn, letter["claim_id"], prefix)
+    reversed_ids = {p["reverses_id"] for p in found if p["reverses_id"]}
+    standing = [p for p in found if p["kind"] == f"{letter['kind']}_fee"
+                and p["id"] not in reversed_ids]
+    conn.execute(update(letters).where(letters.c.id == letter["id"]).values(fee_charged=False))
+    if not standing:
+        return []
+    return _reverse_one(conn, letter, standing[-1], prefix, on=on, reason=reason)
+
+
+def _reapply(conn: Connection, letter: Any, parts: list[tuple[int, int]], chargeable: Decimal,
+             *, on: date) -> None:
+    """What the debtor had paid of a fee moved to a later day pays the fee charged again
+    (up to its amount; a smaller new fee leaves the rest owed back), so a payment is never
+    turned into a refund and a new debt at once."""
+    component = f"{letter['kind']}_fee"
+    prefix = _fee_prefix(letter["step_key"])
+    left = to_ore(chargeable)
+    used = 0
+    for number, (payment_id, amount) in enumerate(parts):
+        take = min(amount, left - used)
+        if take <= 0:
+            break
+        for part_component, value, tag in (("overpaid", take, "from"), (component, -take, "to")):
+            conn.execute(insert(postings).values(
+                claim_id=letter["claim_id"], on=on, kind="payment", component=part_component,
+                amount_ore=value, rule=FEE_RULE, payment_id=payment_id,
+                reference="innbetalt gebyr dekker gebyret for brevet når det sendes",
+                inputs={"letter_id": letter["id"]},
+                key=f"{prefix}:{on.isoformat()}:reapply-{tag}:{number}"))
+        used += take
+    if used:
+        conn.execute(update(claims).where(claims.c.id == letter["claim_id"]).values(
+            costs_ore=claims.c.costs_ore - used, version=claims.c.version + 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# interest
+
+
+def crystallise_interest(conn: Connection, claim_id: int, *, on: date, book: Any) -> Decimal:
+    """Post the interest accrued on the claim's unpaid principal up to ``on`` — a letter made
+    afresh that day states it (forsinkelsesrenteloven § 3; architecture decision 3).
+
+    As the nightly run does: from ``interest_through`` on the current principal, posted dated
+    ``on`` with rule ``FRL-3-forsinkelsesrente``; ``interest_ore``/``interest_through`` follow.
+    A closed case, or one crystallised to ``on`` already, is left. Returns the amount posted.
+    """
+    from krav.law import rules
+
+    claim = conn.execute(select(claims.c.status, claims.c.principal_ore,
+                                claims.c.interest_through)
+                         .where(claims.c.id == claim_id)).one()
+    start = claim.interest_through
+    if claim.status == "closed" or on <= start:
+        return Decimal("0.00")
+    principal = from_ore(claim.principal_ore)
+    amount = Decimal("0.00")
+    if principal > 0:
+        result = rules.interest(book, principal=principal, start=start, end=on)
+        amount = result.amount
+        if amount > 0:
+            first = result.periods[0].first if result.periods else on
+            conn.execute(insert(postings).values(
+                claim_id=claim_id, on=on, kind="interest", component="interest",
+                amount_ore=to_ore(amount), rule="FRL-3-forsinkelsesrente",
+                reference="forsinkelsesrenteloven § 3 første ledd",
+                inputs={"principal": str(principal), "from": first.isoformat(),
+                        "through": on.isoformat(), "days": str(result.days),
+                        "rates": ",".join(str(p.rate) for p in result.periods)},
+                key=f"interest:{on.isoformat()}"))
+    conn.execute(update(claims).where(claims.c.id == claim_id).values(
+        interest_ore=claims.c.interest_ore + to_ore(amount), interest_through=on,
+        version=claims.c.version + 1))
+    return amount
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,9 +368,12 @@ def rebuild(conn: Connection, letter: Any, *, on: date, agency: Any, book: Any,
     """Make ``letter`` afresh from current data, dated ``on``; returns the letter's id.
 
     ``in_place`` (``krav letters retry``) rewrites the same letter (its delivery keys stay);
-    otherwise the old letter is cancelled with ``reason`` and points to a new one. A fee that
-    was reversed is charged again, dated ``on``. A settlement statement is not about a case and
-    keeps its content.
+    otherwise the old letter is cancelled with ``reason`` and points to a new one. Interest is
+    crystallised to ``on`` first (the letter states it; FRL § 3). A fee that was reversed is
+    charged again, dated ``on``; a fee standing from an earlier day for a letter not yet sent is
+    reversed and charged again dated ``on`` (INKL § 9, INKF § 1-2: the fee of the day it is
+    sent), what was paid of it paying the new one. A settlement statement is not about a case
+    and keeps its content.
     """
     if letter["kind"] == "settlement_statement":
         if in_place:
@@ -294,11 +387,29 @@ def rebuild(conn: Connection, letter: Any, *, on: date, agency: Any, book: Any,
             .values(status="cancelled", next_attempt_at=None, last_error=reason)).rowcount
         if taken != 1:
             return letter["id"]
-    claim = conn.execute(select(claims).where(claims.c.id == letter["claim_id"])).mappings().one()
+    if letter["kind"] in PAYMENT_REQUESTS:  # the letter states interest to its day
+        crystallise_interest(conn, letter["claim_id"], on=on, book=book)
     fee = from_ore(letter["fee_ore"])
     charged = letter["fee_charged"]
-    if letter["kind"] in STEP_KINDS and not letter["fee_charged"]:
+    paid_fee: list[tuple[int, int]] = []
+    moved = False
+    if letter["kind"] in STEP_KINDS and charged and letter["dispatched_on"] is None \
+            and letter["sent_on"] < on:  # the fee goes with the day the letter is sent
+        paid_fee = _move_fee(conn, letter, on=on)
+        charged, moved = False, True
+    claim = conn.execute(select(claims).where(claims.c.id == letter["claim_id"])).mappings().one()
+    if moved and claim["status"] == "closed":  # only the fee of the unsent letter was owed: paid
+        if in_place:
+            conn.execute(update(letters).where(letters.c.id == letter["id"]).values(
+                status="cancelled", next_attempt_at=None, fee_charged=False,
+                last_error=f"{reason}; saken er betalt — brevet sendes ikke"))
+        else:
+            conn.execute(update(letters).where(letters.c.id == letter["id"]).values(
+                last_error=f"{reason}; saken er betalt — brevet sendes ikke"))
+        return letter["id"]
+    if letter["kind"] in STEP_KINDS and not charged:
         fee = _recharge(conn, letter, claim, on=on, book=book)
+        _reapply(conn, letter, paid_fee, fee, on=on)
         charged = True
     deadline = new_deadline(letter, on, book)
     content = _fresh_content(conn, letter, on=on, deadline=deadline, fee=fee, agency=agency,
