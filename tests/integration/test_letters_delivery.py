@@ -54,6 +54,12 @@ def _setup(engine, tmp_path, **row) -> None:  # type: ignore[no-untyped-def]
     run_nightly(engine, as_of=D1)
 
 
+def _setup_on(engine, tmp_path, day: date, **row) -> None:  # type: ignore[no-untyped-def]
+    add_creditor(engine)
+    import_claims(engine, tmp_path, [claim_row(**row)])
+    run_nightly(engine, as_of=day)
+
+
 def pay(engine, amount: str, day: date) -> None:  # type: ignore[no-untyped-def]
     """A payment booked through the ledger's allocation (as a bank import does)."""
     pid, claim_id = add_payment(engine, "K-0000001", amount, day)
@@ -240,6 +246,30 @@ def test_a_part_paid_reminder_sent_late_counts_interest_on_what_is_unpaid(
     assert _fees(engine)[-1][:2] == (late, "payment")
     view = Krav(db_url, capsys).json("case", "show", "K-0000001", "--as-of", late.isoformat())
     _states_what_is_owed(reminders[-1], view)
+    with engine.connect() as conn:
+        assert check(conn) == []
+
+
+def test_a_reminder_made_in_december_and_sent_in_january_costs_january_s_fee(
+        engine, db_url, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The fee is the law's for the day the letter is sent (INKF § 1-2 fourth paragraph: the
+    inkassosats of the sending day): 35 kr in 2025, 38 kr from 2026-01-01."""
+    made = date(2025, 12, 22)
+    _setup_on(engine, tmp_path, made, due=date(2025, 12, 8))
+    assert _fees(engine) == [(made, "reminder_fee", 3500, "INKF-1-2-purregebyr")]
+    sent = date(2026, 1, 5)
+    assert dispatch_batch(engine, Channels(), now=at(sent)).outcomes == {"print": 1}
+    assert _fees(engine) == [(made, "reminder_fee", 3500, "INKF-1-2-purregebyr"),
+                             (sent, "reversal", -3500, FEE_RULE),
+                             (sent, "reminder_fee", 3800, "INKF-1-2-purregebyr")]
+    new = letters_of(engine)[-1]
+    assert (new["fee_ore"], new["content"]["fee"]) == (3800, "38.00")
+    last = [p for p in postings_of(engine) if p["kind"] == "interest"][-1]
+    assert last["on"] == sent and len(last["inputs"]["rates"].split(",")) == 2  # cut at 1 Jan
+    c = claim(engine)
+    assert (c["costs_ore"], c["recovery_costs_ore"], c["fee_letters"]) == (3800, 3800, 1)
+    view = Krav(db_url, capsys).json("case", "show", "K-0000001", "--as-of", sent.isoformat())
+    _states_what_is_owed(new, view)
     with engine.connect() as conn:
         assert check(conn) == []
 
