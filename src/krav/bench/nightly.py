@@ -19,6 +19,7 @@ from krav.db.engine import ensure_schema
 from krav.db.tables import claims, creditors, debtors, postings
 from krav.demo.sample import fodselsnummer, orgnr
 from krav.engine.run import run_nightly
+from krav.kernel.errors import KravError
 from krav.kernel.ids import make_kid
 
 CHUNK = 20_000
@@ -31,8 +32,10 @@ def build_book(engine: Engine, *, claims_count: int, due: int, as_of: date,
     rng = random.Random(1)
     with engine.begin() as conn:
         conn.execute(insert(creditors), [{
-            "orgnr": orgnr(rng), "name": f"Benchmark kreditor {i}", "address": "", "postcode": "",
-            "city": "", "account_number": "", "kid_mod": 10, "kid_length": 10, "kid_prefix": "",
+            # a complete profile: a creditor lacking what letters need is held by the run
+            "orgnr": orgnr(rng), "name": f"Benchmark kreditor {i}", "address": f"Kaigata {i + 1}",
+            "postcode": "0150", "city": "Oslo", "account_number": "15032080119", "kid_mod": 10,
+            "kid_length": 10, "kid_prefix": "",
             "vat_deductible": True, "commission_pct": "0",
             "allocation_order": "costs,interest,principal", "policy": None, "channels": None,
             "email": ""} for i in range(3)])
@@ -92,6 +95,13 @@ def bench_nightly(engine: Engine, *, claims_count: int, due: int, as_of: date,
     summary = run_nightly(engine, as_of=as_of)
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"claims": claims_count, "due": summary.claims_due, "seconds": round(seconds, 3),
+    if summary.claims_changed != summary.claims_due or summary.claims_held:
+        # a run that held or skipped the due claims timed nothing: never report it as a figure
+        raise KravError(f"nattkjøringen endret {summary.claims_changed} av "
+                        f"{summary.claims_due} saker med forfalt steg "
+                        f"({summary.claims_held} holdt tilbake); målingen er ugyldig")
+    return {"claims": claims_count, "due": summary.claims_due,
+            "changed": summary.claims_changed, "letters": sum(summary.letters.values()),
+            "seconds": round(seconds, 3),
             "claims_per_second": round(summary.claims_due / seconds, 1) if seconds else None,
             "peak_rss_mb": round(peak_kb / 1024, 1)}
