@@ -27,6 +27,7 @@ class Agency:
 
 
 SMTP_SECURITY = ("auto", "tls", "starttls", "none")
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,19 @@ class Settings:
     smtp_security: str = "auto"
     sms_url: str = ""
     sms_token: str = ""
-    # the public site; no letter links to it until a page exists (krav.letters.messages)
+    # the public site; no letter links to it until a page exists (krav.letters.messages);
+    # one-time links to the login pages use it, else krav serve's own address (``site_url``)
     public_url: str = ""
+    # the server (``krav serve``); see README "Settings"
+    database_url: str = ""  # KRAV_DATABASE_URL; empty: sqlite:///krav.db (krav.db.engine)
+    session_hours: int = 12  # a login lasts this long (absolute)
+    session_idle_minutes: int = 120  # and ends after this long without a request
+    invite_hours: int = 72  # a set-password link from ``krav user add`` is valid this long
+    reset_minutes: int = 60  # a password-reset link is valid this long
+    # addresses of reverse proxies whose X-Forwarded-For/-Proto are believed (comma separated)
+    trusted_proxies: str = ""
+    log_level: str = "info"
+    outbox_warn_minutes: int = 60  # healthz marks the outbox stale past this age
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -70,7 +82,33 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if values.get("smtp_security", "auto") not in SMTP_SECURITY:
         raise InvalidInput(f"ukjent verdi {values['smtp_security']!r}",
                            where="KRAV_SMTP_SECURITY", allowed=", ".join(SMTP_SECURITY))
+    if values.get("log_level", "info") not in LOG_LEVELS:
+        raise InvalidInput(f"ukjent verdi {values['log_level']!r}", where="KRAV_LOG_LEVEL",
+                           allowed=", ".join(LOG_LEVELS))
+    for name in ("session_hours", "session_idle_minutes", "invite_hours", "reset_minutes",
+                 "outbox_warn_minutes"):
+        if name in values and int(values[name]) < 1:  # type: ignore[call-overload]
+            raise InvalidInput("må være minst 1", where=f"KRAV_{name.upper()}")
+    public_url = str(values.get("public_url", Settings.public_url)).strip()
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise InvalidInput(f"ikke en http(s)-adresse: {public_url!r}", where="KRAV_PUBLIC_URL",
+                           allowed="f.eks. https://krav.example.no")
+    values["public_url"] = public_url.rstrip("/")
     return Settings(agency=agency, **values)  # type: ignore[arg-type]
+
+
+LOCAL_SITE = "http://127.0.0.1:8000"  # where ``krav serve`` listens by default
+
+
+def site_url(settings: Settings) -> str:
+    """The address links to krav's own pages are built on: ``KRAV_PUBLIC_URL``, else the
+    address ``krav serve`` listens on by default."""
+    return settings.public_url or LOCAL_SITE
+
+
+def trusted_proxies(settings: Settings) -> frozenset[str]:
+    """The proxy addresses of ``KRAV_TRUSTED_PROXIES``."""
+    return frozenset(p.strip() for p in settings.trusted_proxies.split(",") if p.strip())
 
 
 def law_dir(env: dict[str, str] | None = None) -> Path | None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from sqlalchemy import Engine
 from krav.db.engine import ensure_schema, make_engine
 from krav.kernel.dates import parse_date
 from krav.kernel.money import fmt
+
+if TYPE_CHECKING:
+    from krav.accounts.principal import Actor
 
 console = Console()
 err_console = Console(stderr=True)
@@ -34,6 +37,22 @@ def open_db(url: str | None) -> Engine:
     engine = make_engine(url)
     ensure_schema(engine)
     return engine
+
+
+def cli_actor() -> Actor:
+    """Who changes data from the terminal: ``cli:<OS user>``, now (read only here)."""
+    import getpass
+    from datetime import UTC, datetime
+
+    from krav.accounts.principal import Actor, Principal
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container): the uid itself
+        import os
+
+        user = f"uid{os.getuid()}"
+    return Actor(Principal.cli(user), datetime.now(UTC).replace(tzinfo=None))
 
 
 def today() -> date:

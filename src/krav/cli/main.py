@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "krav.demo.cli",
     "krav.bench.cli",
     "krav.web.cli",
+    "krav.accounts.cli",
+    "krav.audit.cli",
 )
 
 

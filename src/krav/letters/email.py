@@ -95,6 +95,11 @@ class SmtpChannel:
 
     def send(self, message: Outgoing) -> str:
         mail = build_message(message, self.sender)
+        self.send_raw(mail)
+        return str(mail["Message-ID"])
+
+    def send_raw(self, mail: EmailMessage) -> None:
+        """Send a built message (letters and account e-mails alike)."""
         try:
             with self._connect() as client:
                 if self.username:
@@ -112,7 +117,6 @@ class SmtpChannel:
             raise TemporaryFailure(text) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise TemporaryFailure(f"SMTP {self.host}:{self.port}: {exc}") from None
-        return str(mail["Message-ID"])
 
     def confirm(self, key: str) -> bool | None:
         return None

@@ -1,0 +1,50 @@
+"""The app factory: ``create_app(settings)`` builds the one FastAPI app ``krav serve`` runs.
+
+Each context mounts its own router (``<context>/api.py`` for ``/api/v1``, ``<context>/pages.py``
+for pages), as each owns its ``cli.py``. Errors answer ``application/problem+json``
+(:mod:`krav.web.problems`); every request gets an id and one JSON log line
+(:mod:`krav.web.middleware`).
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from krav.db.engine import make_engine
+from krav.settings import Settings, load_settings
+from krav.web import problems
+from krav.web.middleware import RequestMiddleware
+
+ROUTERS = ("krav.web.health", "krav.accounts.pages", "krav.accounts.api")
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """The app for ``settings`` (its database from ``settings.database_url`` unless ``engine``
+    is given). It does not migrate: ``krav serve`` does before it starts, and ``/healthz``
+    answers 503 while the schema is behind."""
+    import importlib
+
+    app = FastAPI(title="krav", version="1", openapi_url="/api/v1/openapi.json",
+                  docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url or None)
+    problems.install(app)
+    app.add_middleware(RequestMiddleware)
+    app.mount("/static", StaticFiles(directory=str(files("krav.web") / "static")),
+              name="static")
+    for name in ROUTERS:
+        app.include_router(importlib.import_module(name).router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """What each uvicorn worker calls (``krav serve``): settings from ``KRAV_*``."""
+    from krav.web.logs import configure
+
+    settings = load_settings()
+    configure(settings.log_level)
+    return create_app(settings)

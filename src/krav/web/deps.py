@@ -1,0 +1,115 @@
+"""The web layer's dependencies: the app's settings and engine, the clock, the client's
+address, and the one dependency that makes the :class:`~krav.accounts.principal.Principal`.
+
+A request is authenticated by ``Authorization: Bearer KEY`` (an API key: that creditor) or by the
+session cookie (a person); the CLI makes its principal from the OS user instead. Only addresses
+in ``KRAV_TRUSTED_PROXIES`` are believed when they send ``X-Forwarded-For``/``-Proto``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+
+from krav.accounts.principal import Actor, Principal
+from krav.settings import Settings, trusted_proxies
+from krav.web.problems import Problem
+
+SESSION_COOKIE = "krav_session"
+FORM_COOKIE = "krav_form"  # an anonymous visitor's CSRF secret (login and password forms)
+LANG_COOKIE = "krav_lang"
+
+
+def now() -> datetime:
+    """The clock (naive UTC, as stored), read only at the entry points."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def engine_of(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def _from_proxy(request: Request) -> bool:
+    peer = request.client.host if request.client else ""
+    return peer in trusted_proxies(settings_of(request))
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the peer, or the address a trusted proxy forwarded for it."""
+    peer = request.client.host if request.client else ""
+    if _from_proxy(request):
+        forwarded = request.headers.get("x-forwarded-for", "")
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if hops:
+            peer = hops[-1]
+    request.state.client_address = peer
+    return peer
+
+
+def is_https(request: Request) -> bool:
+    """Cookies are ``Secure`` when the public address is https or a trusted proxy says so."""
+    if settings_of(request).public_url.startswith("https://"):
+        return True
+    if _from_proxy(request):
+        return request.headers.get("x-forwarded-proto", "").lower() == "https"
+    return request.url.scheme == "https"
+
+
+def optional_principal(request: Request) -> Principal | None:
+    """The principal of a request: API key first, then the session cookie; ``None`` if neither.
+
+    A request that sends an ``Authorization`` header that is not a valid key is refused (401),
+    even if it also has a cookie: a client that means a key gets told its key is bad."""
+    from krav.accounts.apikeys import key_principal
+    from krav.accounts.sessions import session_principal
+
+    if hasattr(request.state, "principal"):
+        return request.state.principal
+    principal: Principal | None = None
+    header = request.headers.get("authorization")
+    engine, at = engine_of(request), now()
+    if header is not None:
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise Problem(401, "Authorization må være «Bearer <API-nøkkel>»",
+                          headers={"WWW-Authenticate": 'Bearer realm="krav"'})
+        with engine.begin() as conn:
+            principal = key_principal(conn, key.strip(), at=at)
+        if principal is None:
+            raise Problem(401, "API-nøkkelen er ukjent eller trukket tilbake",
+                          headers={"WWW-Authenticate":
+                                   'Bearer realm="krav", error="invalid_token"'})
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            with engine.begin() as conn:
+                principal = session_principal(conn, token, at=at,
+                                              settings=settings_of(request))
+    request.state.principal = principal
+    request.state.principal_label = principal.label if principal else None
+    return principal
+
+
+def principal(found: Principal | None = Depends(optional_principal)) -> Principal:
+    """The principal, or 401 problem+json."""
+    if found is None:
+        raise Problem(401, "logg inn, eller send «Authorization: Bearer <API-nøkkel>»",
+                      headers={"WWW-Authenticate": 'Bearer realm="krav"'})
+    return found
+
+
+def actor(request: Request, who: Principal = Depends(principal)) -> Actor:
+    """The principal acting now, in this request (for the audit trail)."""
+    return Actor(who, now(), request.state.request_id)
+
+
+def language(request: Request) -> str:
+    """The page language: ``?lang=`` first, then the cookie, else bokmål."""
+    wanted = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "nb"
+    return wanted if wanted in ("nb", "en") else "nb"
