@@ -21,6 +21,7 @@ from krav.accounts.tables import account_mail, users
 from krav.accounts.users import issue_token, password_link
 from krav.audit.service import record
 from krav.letters.channels import PermanentFailure, TemporaryFailure
+from krav.letters.email import SmtpChannel
 
 TEXT = {
     "nb": ("Nytt passord i krav",
@@ -66,9 +67,10 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
                and_(account_mail.c.status == "sending", account_mail.c.next_attempt_at <= now))
 
 
-def dispatch_account_mail(engine: Engine, smtp, *, now: datetime, sender: str,  # type: ignore[no-untyped-def]
+def dispatch_account_mail(engine: Engine, smtp: SmtpChannel, *, now: datetime, sender: str,
                           lease: timedelta = timedelta(minutes=10), max_attempts: int = 5,
-                          backoff: timedelta = timedelta(minutes=1), limit: int = 50) -> dict[str, int]:
+                          backoff: timedelta = timedelta(minutes=1),
+                          limit: int = 50) -> dict[str, int]:
     """Send due account e-mails through ``smtp`` (a :class:`~krav.letters.email.SmtpChannel`)."""
     outcomes: dict[str, int] = {}
     with engine.begin() as conn:

@@ -25,6 +25,7 @@ from krav.accounts.sessions import login, logout
 from krav.accounts.users import set_password_with_token, token_user
 from krav.db.tables import creditors
 from krav.kernel.errors import KravError
+from krav.settings import site_url
 from krav.web.deps import (
     FORM_COOKIE,
     SESSION_COOKIE,
@@ -35,7 +36,6 @@ from krav.web.deps import (
     optional_principal,
     settings_of,
 )
-from krav.settings import site_url
 from krav.web.pages import render
 from krav.web.problems import Problem
 

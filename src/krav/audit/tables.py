@@ -6,7 +6,7 @@ Nothing in krav updates or deletes a row: triggers on both databases refuse UPDA
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, DDL, Column, DateTime, Index, String, Table, event
+from sqlalchemy import DDL, JSON, Column, DateTime, Index, String, Table, event
 
 from krav.db.tables import Id, metadata
 
@@ -15,7 +15,8 @@ audit = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("at", DateTime, nullable=False),  # UTC
-    Column("actor", String(300), nullable=False),  # user:<id> <e-mail> | apikey:<id> <prefix> | cli:<os user>
+    # user:<id> <e-mail> | apikey:<id> <prefix> | cli:<os user>
+    Column("actor", String(300), nullable=False),
     Column("action", String(60), nullable=False),  # e.g. case.dispute, user.add, login.failed
     Column("creditor_id", Id, nullable=True),
     Column("claim_id", Id, nullable=True),

@@ -12,7 +12,15 @@ from rich.table import Table
 
 from krav.cases import read, service
 from krav.cli.apps import app, case_app
-from krav.cli.common import DbOption, JsonOption, console, day_option, open_db, print_json
+from krav.cli.common import (
+    DbOption,
+    JsonOption,
+    cli_actor,
+    console,
+    day_option,
+    open_db,
+    print_json,
+)
 from krav.kernel.money import fmt_nok, fmt_pct
 
 STAGE_NB = {
@@ -161,7 +169,7 @@ def dispute(ref: str, reason: ReasonOption, on: OnOption = None, db: DbOption = 
     """Registrer en innsigelse: saken stanses og venter på en saksbehandler."""
     engine = open_db(db)
     with engine.begin() as conn:
-        service.dispute(conn, ref, on=day_option(on, "--on"), reason=reason)
+        service.dispute(conn, ref, on=day_option(on, "--on"), reason=reason, actor=cli_actor())
     console.print(f"{ref}: bestridt — prosessen er stanset")
 
 
@@ -170,7 +178,7 @@ def resume(ref: str, on: OnOption = None, db: DbOption = None) -> None:
     """Gjenoppta en bestridt eller pauset sak."""
     engine = open_db(db)
     with engine.begin() as conn:
-        service.resume(conn, ref, on=day_option(on, "--on"))
+        service.resume(conn, ref, on=day_option(on, "--on"), actor=cli_actor())
     console.print(f"{ref}: gjenopptatt")
 
 
@@ -180,7 +188,8 @@ def withdraw(ref: str, on: OnOption = None, db: DbOption = None,
     """Oppdragsgiver trekker kravet; saken avsluttes."""
     engine = open_db(db)
     with engine.begin() as conn:
-        service.withdraw(conn, ref, on=day_option(on, "--on"), reason=reason)
+        service.withdraw(conn, ref, on=day_option(on, "--on"), reason=reason,
+                         actor=cli_actor())
     console.print(f"{ref}: trukket")
 
 
@@ -189,7 +198,7 @@ def approve(ref: str, on: OnOption = None, db: DbOption = None) -> None:
     """Godkjenn oversendelse til inkasso for en sak som venter på oppdragsgivers godkjenning."""
     engine = open_db(db)
     with engine.begin() as conn:
-        service.approve(conn, ref, on=day_option(on, "--on"))
+        service.approve(conn, ref, on=day_option(on, "--on"), actor=cli_actor())
     console.print(f"{ref}: godkjent for inkasso")
 
 
@@ -203,7 +212,8 @@ def pause(ref: str, reason: ReasonOption, on: OnOption = None,
     engine = open_db(db)
     end = day_option(until, "--until") if until else None
     with engine.begin() as conn:
-        service.pause(conn, ref, on=day_option(on, "--on"), until=end, reason=reason)
+        service.pause(conn, ref, on=day_option(on, "--on"), until=end, reason=reason,
+                      actor=cli_actor())
     console.print(f"{ref}: satt på pause" + (f" til {end.isoformat()}" if end else ""))
 
 
@@ -348,7 +358,7 @@ def creditor_set_policy(orgnr: str, file: Path, db: DbOption = None, on: OnOptio
     engine = open_db(db)
     with engine.begin() as conn:
         set_policy(conn, orgnr, read_policy_file(file), on=day_option(on, "--on"),
-                   where=str(file))
+                   where=str(file), actor=cli_actor())
     console.print(f"{orgnr}: policy lagret")
 
 
@@ -359,5 +369,5 @@ def creditor_set_order(orgnr: str, order: str, db: DbOption = None) -> None:
 
     engine = open_db(db)
     with engine.begin() as conn:
-        set_allocation_order(conn, orgnr, order)
+        set_allocation_order(conn, orgnr, order, actor=cli_actor())
     console.print(f"{orgnr}: dekningsrekkefølge {order}")

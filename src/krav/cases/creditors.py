@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select, update
 
@@ -23,6 +23,17 @@ from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
 from krav.kernel.ids import validate_orgnr
 from krav.law import law_book
 from krav.ledger.allocation import parse_order
+
+if TYPE_CHECKING:
+    from krav.accounts.principal import Actor
+
+
+def _audit(conn: Connection, actor: Actor | None, action: str, orgnr: str,
+           details: dict[str, Any]) -> None:
+    from krav.audit.service import record
+
+    creditor_id = conn.execute(select(creditors.c.id).where(creditors.c.orgnr == orgnr)).scalar()
+    record(conn, actor, action, creditor_id=creditor_id, details={"orgnr": orgnr, **details})
 
 
 def read_policy_file(path: Path) -> dict[str, Any]:
@@ -39,7 +50,7 @@ def read_policy_file(path: Path) -> dict[str, Any]:
 
 
 def set_policy(conn: Connection, orgnr: str, data: dict[str, Any], *, on: date,
-               where: str = "policy") -> Policy:
+               where: str = "policy", actor: Actor | None = None) -> Policy:
     """Parse, check against the law in force ``on`` and store ``data`` as the creditor's policy."""
     orgnr = validate_orgnr(orgnr, where="ORGNR")
     policy = validate_policy(policy_from_json(data, where=where), law_book(), on=on)
@@ -47,16 +58,20 @@ def set_policy(conn: Connection, orgnr: str, data: dict[str, Any], *, on: date,
                           .values(policy=policy.to_json()))
     if result.rowcount != 1:
         raise NotFound(f"ukjent kreditor {orgnr}")
+    _audit(conn, actor, "creditor.set_policy", orgnr, {"policy": policy.to_json(),
+                                                       "on": on.isoformat()})
     return policy
 
 
-def set_allocation_order(conn: Connection, orgnr: str, order: str) -> None:
+def set_allocation_order(conn: Connection, orgnr: str, order: str,
+                         actor: Actor | None = None) -> None:
     """The creditor's payment order (dekningsrekkefølge), e.g. ``costs,interest,principal``."""
     parsed = parse_order(order)
     result = conn.execute(update(creditors).where(creditors.c.orgnr == orgnr)
                           .values(allocation_order=",".join(parsed)))
     if result.rowcount != 1:
         raise NotFound(f"ukjent kreditor {orgnr}")
+    _audit(conn, actor, "creditor.set_order", orgnr, {"order": ",".join(parsed)})
 
 
 OPTION = {"name": "--name", "address": "--address", "postcode": "--postcode", "city": "--city",

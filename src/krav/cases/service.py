@@ -7,7 +7,7 @@ salær or compensation can be charged, and it waits in a human queue (law-no.md 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -17,6 +17,9 @@ from krav.db.tables import claims, events, letters
 from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
 from krav.law import law_book
 from krav.settings import load_settings
+
+if TYPE_CHECKING:
+    from krav.accounts.principal import Actor
 
 
 def claim_by_ref(conn: Connection, ref: str) -> Any:
@@ -32,6 +35,14 @@ def _event(conn: Connection, claim_id: int, on: date, kind: str, detail: dict[st
                                        actor=actor))
 
 
+def _audit(conn: Connection, actor: Actor | None, action: str, claim: Any,
+           **details: Any) -> None:
+    from krav.audit.service import record
+
+    record(conn, actor, action, claim_id=claim["id"], creditor_id=claim["creditor_id"],
+           details={"ref": claim["ref"], **details})
+
+
 def _set(conn: Connection, claim: Any, **values: Any) -> None:
     result = conn.execute(update(claims).where(claims.c.id == claim["id"],
                                                claims.c.version == claim["version"])
@@ -40,7 +51,8 @@ def _set(conn: Connection, claim: Any, **values: Any) -> None:
         raise UnableToProceed(f"sak {claim['ref']} ble endret samtidig; prøv igjen")
 
 
-def dispute(conn: Connection, ref: str, *, on: date, reason: str) -> None:
+def dispute(conn: Connection, ref: str, *, on: date, reason: str,
+            actor: Actor | None = None) -> None:
     """Register an objection: the case is disputed and waits for a person (INKL § 17 (2))."""
     if not reason.strip():
         raise InvalidInput("begrunnelse mangler", where="--reason")
@@ -54,6 +66,7 @@ def dispute(conn: Connection, ref: str, *, on: date, reason: str) -> None:
     _set(conn, claim, status="disputed", next_action_on=None)
     _event(conn, claim["id"], on, "disputed", {"reason": reason, "stage": claim["stage"],
                                                **schedule})
+    _audit(conn, actor, "case.dispute", claim, on=on.isoformat(), reason=reason)
     book = law_book()
     content = content_for_claim(conn, claim["id"], kind="dispute_ack",
                                 sent_on=on, deadline=None, sender=_sender(claim),
@@ -104,7 +117,7 @@ def _stopped_schedule(conn: Connection, claim: Any) -> date | None:
     return date.fromisoformat(saved) if saved else None
 
 
-def resume(conn: Connection, ref: str, *, on: date) -> None:
+def resume(conn: Connection, ref: str, *, on: date, actor: Actor | None = None) -> None:
     """Resume a disputed or paused case: the process continues from its stage.
 
     The next step keeps the date it had when the case was stopped (a reminder still waits for
@@ -118,9 +131,11 @@ def resume(conn: Connection, ref: str, *, on: date) -> None:
     next_on = _next_after_resume(claim["stage"], _stopped_schedule(conn, claim), on)
     _set(conn, claim, status="open", next_action_on=next_on)
     _event(conn, claim["id"], on, "resumed", {"from": claim["status"]})
+    _audit(conn, actor, "case.resume", claim, on=on.isoformat(), was=claim["status"])
 
 
-def pause(conn: Connection, ref: str, *, on: date, until: date | None, reason: str) -> None:
+def pause(conn: Connection, ref: str, *, on: date, until: date | None, reason: str,
+          actor: Actor | None = None) -> None:
     """Pause (deferral or hold): no steps run until resumed, or until the nightly run of
     ``until`` resumes it (``resume_expired_pauses``); a paused case keeps ``until`` as its
     ``next_action_on``."""
@@ -133,6 +148,8 @@ def pause(conn: Connection, ref: str, *, on: date, until: date | None, reason: s
     _set(conn, claim, status="paused", next_action_on=until)
     _event(conn, claim["id"], on, "paused", {"until": until.isoformat() if until else None,
                                              "reason": reason, **_scheduled(claim)})
+    _audit(conn, actor, "case.pause", claim, on=on.isoformat(), reason=reason,
+           until=until.isoformat() if until else None)
 
 
 def expired_pauses(conn: Connection, as_of: date) -> int:
@@ -171,7 +188,8 @@ def resume_expired_pauses(conn: Connection, as_of: date) -> int:
     return len(rows)
 
 
-def withdraw(conn: Connection, ref: str, *, on: date, reason: str = "") -> None:
+def withdraw(conn: Connection, ref: str, *, on: date, reason: str = "",
+             actor: Actor | None = None) -> None:
     """The creditor withdraws the claim: the case closes, nothing more is charged or sent."""
     claim = claim_by_ref(conn, ref)
     if claim["status"] == "closed":
@@ -179,12 +197,14 @@ def withdraw(conn: Connection, ref: str, *, on: date, reason: str = "") -> None:
     _set(conn, claim, status="closed", close_reason="withdrawn", closed_on=on,
          next_action_on=None)
     _event(conn, claim["id"], on, "withdrawn", {"reason": reason})
+    _audit(conn, actor, "case.withdraw", claim, on=on.isoformat(), reason=reason)
 
 
-def approve(conn: Connection, ref: str, *, on: date) -> None:
+def approve(conn: Connection, ref: str, *, on: date, actor: Actor | None = None) -> None:
     """The creditor approves transfer to collection for a case held for approval."""
     claim = claim_by_ref(conn, ref)
     if claim["stage"] != "awaiting_approval" or claim["status"] != "open":
         raise UnableToProceed(f"sak {ref} venter ikke på godkjenning (fase {claim['stage']})")
     _set(conn, claim, approved=True, next_action_on=on)
     _event(conn, claim["id"], on, "approved", {})
+    _audit(conn, actor, "case.approve", claim, on=on.isoformat())

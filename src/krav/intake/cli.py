@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from krav.cli.apps import import_app
-from krav.cli.common import DbOption, JsonOption, console, open_db, print_json, today
+from krav.cli.common import DbOption, JsonOption, cli_actor, console, open_db, print_json, today
 from krav.intake.claims_csv import COLUMNS, CREDITOR_COLUMNS, REQUIRED
 from krav.intake.service import import_claims_file
 from krav.kernel.csvfile import DIALECT_HELP, FILE_RULES, dialect_named
@@ -31,7 +31,8 @@ def import_claims(file: Annotated[Path, typer.Argument(help="CSV-filen med krav"
                   dialect: DialectOption = None, db: DbOption = None,
                   as_json: JsonOption = False) -> None:
     engine = open_db(db)
-    result = import_claims_file(engine, file, as_of=today(), dialect=dialect_named(dialect))
+    result = import_claims_file(engine, file, as_of=today(), dialect=dialect_named(dialect),
+                                actor=cli_actor())
     if as_json:
         print_json({"claims": result.claims, "creditors_created": result.creditors_created,
                     "debtors_created": result.debtors_created})

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, tuple_, update
 
@@ -25,6 +26,9 @@ from krav.kernel.csvfile import STANDARD, Dialect
 from krav.kernel.limits import column_length
 from krav.kernel.money import to_ore
 from krav.payments.kid import KidScheme, kid_for_claim
+
+if TYPE_CHECKING:
+    from krav.accounts.principal import Actor
 
 IDENTITY_LENGTH = column_length(debtors.c.identity_key) or 300
 
@@ -39,13 +43,13 @@ class ImportResult:
 
 
 def import_claims_file(engine: Engine, path: Path, *, as_of: date,
-                       dialect: Dialect = STANDARD) -> ImportResult:
+                       dialect: Dialect = STANDARD, actor: Actor | None = None) -> ImportResult:
     """Validate every row of ``path``; import all of them in one transaction or none."""
     rows, problems = read_rows(path, dialect)
     if problems:
         raise ImportRejected(str(path), problems)
     with engine.begin() as conn:
-        return import_rows(conn, rows, as_of=as_of, source=str(path))
+        return import_rows(conn, rows, as_of=as_of, source=str(path), actor=actor)
 
 
 def debtor_identity(row: ClaimRow) -> str:
@@ -60,7 +64,7 @@ def debtor_identity(row: ClaimRow) -> str:
 
 
 def import_rows(conn: Connection, rows: Sequence[ClaimRow], *, as_of: date,
-                source: str = "import") -> ImportResult:
+                source: str = "import", actor: Actor | None = None) -> ImportResult:
     """Insert ``rows`` (already validated); refuses duplicates of existing invoices per row."""
     new_creditors = _ensure_creditors(conn, rows, source)
     creditor_rows = {r.orgnr: r for r in conn.execute(
@@ -96,8 +100,23 @@ def import_rows(conn: Connection, rows: Sequence[ClaimRow], *, as_of: date,
     _post_principal(conn, rows, creditor_rows)
     incomplete = tuple(hold_reason(o, missing_fields(c._mapping))
                        for o, c in sorted(creditor_rows.items()) if missing_fields(c._mapping))
+    _audit(conn, actor, claim_rows, source, as_of)
     return ImportResult(claims=len(rows), creditors_created=new_creditors,
                         debtors_created=new_debtors, incomplete_creditors=incomplete)
+
+
+def _audit(conn: Connection, actor: Actor | None, claim_rows: list[dict], source: str,
+           as_of: date) -> None:
+    """One audit row per creditor in the file: how many claims, which refs (first–last)."""
+    from krav.audit.service import record_many
+
+    refs: dict[int, list[str]] = {}
+    for row in claim_rows:
+        refs.setdefault(row["creditor_id"], []).append(row["ref"])
+    record_many(conn, actor, "claims.import", [
+        (None, creditor_id, {"file": source[-300:], "as_of": as_of.isoformat(),
+                             "claims": len(r), "first": r[0], "last": r[-1]})
+        for creditor_id, r in refs.items()])
 
 
 def _agreement(creditor) -> tuple[KidScheme, int | None]:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from krav.cli.apps import app, bench_app, letters_app
 from krav.cli.common import (
     DbOption,
     JsonOption,
+    cli_actor,
     console,
     day_option,
     err_console,
@@ -103,7 +104,8 @@ def returned_command(letter_id: Annotated[str, typer.Argument(help="Brevets id")
     """Brevet kom i retur: adressen merkes ugyldig og saken havner i «trenger adresse»-køen."""
     from krav.letters.tracking import mark_returned
 
-    changed = mark_returned(open_db(db), _letter_id(letter_id), at=now_utc())
+    changed = mark_returned(open_db(db), _letter_id(letter_id), at=now_utc(),
+                            actor=cli_actor())
     console.print(f"Brev {letter_id}: " + ("registrert som returnert; adressen er merket ugyldig."
                                           if changed else "var allerede registrert som returnert."))
 
@@ -231,7 +233,8 @@ def retry_command(letter_id: Annotated[str, typer.Argument(help="Brevets id")],
     kontroll): brevet lages på nytt fra dagens data, med dagens dato og ny frist."""
     from krav.letters.outbox import requeue
 
-    status = requeue(open_db(db), _letter_id(letter_id), on=now_utc().date())
+    status = requeue(open_db(db), _letter_id(letter_id), on=now_utc().date(),
+                     actor=cli_actor())
     if status == "missing":
         raise NotFound(f"brev {letter_id} finnes ikke")
     if status != "requeued":
@@ -247,7 +250,7 @@ def mark_sent_command(letter_id: Annotated[str, typer.Argument(help="Brevets id"
     """Et brev med usikkert utfall kom fram (sjekket i e-postserverens logg): merk det sendt."""
     from krav.letters.outbox import mark_sent
 
-    status = mark_sent(open_db(db), _letter_id(letter_id), at=now_utc())
+    status = mark_sent(open_db(db), _letter_id(letter_id), at=now_utc(), actor=cli_actor())
     if status == "missing":
         raise NotFound(f"brev {letter_id} finnes ikke")
     if status != "marked":
@@ -291,11 +294,12 @@ def dispatch_command(
     try:
         while not stopping:  # SIGTERM: finish the letter in hand, then stop
             report = dispatch_batch(engine, channels, now=now_utc(), config=config)
-            for outcome, n in report.outcomes.items():
+            mails = _account_mail(engine, channels, settings)
+            for outcome, n in [*report.outcomes.items(), *mails.items()]:
                 totals[outcome] = totals.get(outcome, 0) + n
             for outcome in ("parked", "held", "uncertain"):
                 stuck += report.letter_ids.get(outcome, [])
-            if report.claimed:
+            if report.claimed or mails:
                 continue
             if once:
                 break
@@ -338,6 +342,15 @@ def _report_waiting(engine, *, ids: list[int] | None = None,  # type: ignore[no-
                       "årsaken og send på nytt med «krav letters retry ID».",
                       markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(LEFT_UNDONE)
+
+
+def _account_mail(engine, channels, settings) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Account e-mails (password reset) go out with the letters (krav.accounts.mail)."""
+    from krav.accounts.mail import dispatch_account_mail
+
+    if channels.email is None:
+        return {}
+    return dispatch_account_mail(engine, channels.email, now=now_utc(), sender=settings.smtp_from)
 
 
 @bench_app.command("letters")

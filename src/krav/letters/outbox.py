@@ -20,13 +20,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 
 from krav.db.tables import claims, creditors, debtors, letters
 from krav.letters import delivery
 from krav.letters.tables import letter_deliveries as ld
+from krav.letters.tracking import audit_letter
+
+if TYPE_CHECKING:
+    from krav.accounts.principal import Actor
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,8 @@ def finish(engine: Engine, item: OutboxItem, *, status: str, error: str | None =
         return result.rowcount == 1
 
 
-def mark_sent(engine: Engine, letter_id: int, *, at: datetime) -> str:
+def mark_sent(engine: Engine, letter_id: int, *, at: datetime,
+              actor: Actor | None = None) -> str:
     """A person's decision (``krav letters mark-sent``): an ``uncertain`` send did arrive.
 
     Returns ``"marked"``, ``"missing"`` or the status that does not allow it."""
@@ -172,11 +177,12 @@ def mark_sent(engine: Engine, letter_id: int, *, at: datetime) -> str:
                      .values(status="sent", last_error=None, next_attempt_at=None,
                              dispatched_on=func.coalesce(letters.c.dispatched_on,
                                                          letters.c.sent_on)))
+        audit_letter(conn, actor, "letter.mark_sent", letter_id)
         return "marked"
 
 
 def requeue(engine: Engine, letter_id: int, *, on: date, agency: Any = None,
-            book: Any = None) -> str:
+            book: Any = None, actor: Actor | None = None) -> str:
     """A person's decision (``krav letters retry``): send a parked, held or returned letter again.
 
     The letter is rebuilt from current data (amounts, addresses), dated ``on`` with its deadline
@@ -199,4 +205,5 @@ def requeue(engine: Engine, letter_id: int, *, on: date, agency: Any = None,
             agency = load_settings().agency
         delivery.rebuild(conn, letter, on=on, agency=agency, book=book, in_place=True,
                          reason="sendes på nytt etter manuell kontroll")
+        audit_letter(conn, actor, "letter.retry", letter_id, was=letter["status"])
         return "requeued"

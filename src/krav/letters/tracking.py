@@ -8,13 +8,16 @@ nothing the second time.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from krav.db.tables import claims, debtors, events, letters
 from krav.kernel.errors import InvalidInput, NotFound
 from krav.letters.tables import letter_deliveries as ld
+
+if TYPE_CHECKING:
+    from krav.accounts.principal import Actor
 
 DONE = ("sent", "delivered", "bounced", "returned")
 SMS_FINAL_FAILURES = {1002, 1003, 1004, 1006, 1007, 1008, 1009, 1010, 1011, 1012}
@@ -85,7 +88,8 @@ def record_bounce(engine: Engine, key: str, *, at: datetime, reason: str = "") -
     return True
 
 
-def mark_returned(engine: Engine, letter_id: int, *, at: datetime) -> bool:
+def mark_returned(engine: Engine, letter_id: int, *, at: datetime,
+                  actor: Actor | None = None) -> bool:
     """Returned post (``krav letters returned``): the debtor's address is bad, the case waits in
     the needs-address queue. ``False`` if this letter was already recorded as returned."""
     with engine.begin() as conn:
@@ -111,7 +115,21 @@ def mark_returned(engine: Engine, letter_id: int, *, at: datetime) -> bool:
 
             reverse_fees(conn, [letter_id], on=at.date(), reason="returnert før det ble sendt")
         _event(conn, letter_id, "letter_returned", at.date(), {})
+        audit_letter(conn, actor, "letter.returned", letter_id)
     return True
+
+
+def audit_letter(conn: Connection, actor: Actor | None, action: str, letter_id: int,
+                 **details: Any) -> None:
+    """The audit row of a person's decision about a letter (its case and creditor named)."""
+    from krav.audit.service import record
+
+    row = conn.execute(select(claims.c.id, claims.c.creditor_id, letters.c.kind)
+                       .join(claims, claims.c.id == letters.c.claim_id)
+                       .where(letters.c.id == letter_id)).first()
+    record(conn, actor, action, claim_id=row.id if row else None,
+           creditor_id=row.creditor_id if row else None,
+           details={"letter_id": letter_id, "kind": row.kind if row else None, **details})
 
 
 def record_sms_report(engine: Engine, report: dict[str, Any], *, at: datetime) -> bool:

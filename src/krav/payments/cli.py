@@ -17,6 +17,7 @@ from krav.cli.apps import app, bench_app, payments_app
 from krav.cli.common import (
     DbOption,
     JsonOption,
+    cli_actor,
     console,
     day_option,
     err_console,
@@ -73,12 +74,13 @@ def import_command(
     with open_db(db).begin() as conn:
         if as_json:
             report = import_bank_file(conn, data, name=str(file), fmt=fmt_, as_of=day,
-                                      now=datetime.now(), dialect=chosen)
+                                      now=datetime.now(), dialect=chosen,
+                                      actor=cli_actor())
         else:
             with progress_bar(f"Bokfører {file.name}") as progress:
                 report = import_bank_file(conn, data, name=str(file), fmt=fmt_, as_of=day,
                                           now=datetime.now(), progress=progress,
-                                          dialect=chosen)
+                                          dialect=chosen, actor=cli_actor())
     if report.already_imported:
         (err_console if as_json else console).print(
             f"{file}: filen er allerede importert — ingenting endret "
@@ -127,7 +129,7 @@ def assign_command(
 
     with open_db(db).begin() as conn:
         summary = assign_payment(conn, payment, ref, on=day_option(on, "--on"),
-                                 designation=designation)
+                                 designation=designation, actor=cli_actor())
     console.print(f"Innbetaling {payment} ført på {ref}"
                   + (" — kravet er betalt." if summary.closed else "."))
 
@@ -139,7 +141,7 @@ def refund_command(payment: Annotated[int, typer.Argument(help="Innbetalingens n
     from krav.payments.queue import refund_payment
 
     with open_db(db).begin() as conn:
-        amount = refund_payment(conn, payment, on=day_option(on, "--on"))
+        amount = refund_payment(conn, payment, on=day_option(on, "--on"), actor=cli_actor())
     console.print(f"Innbetaling {payment}: {fmt_nok(amount)} kr betales tilbake.")
 
 
@@ -156,7 +158,7 @@ def direct_command(
     value = parse_amount(amount, where="AMOUNT")
     with open_db(db).begin() as conn:
         pid, summary = direct_payment(conn, ref, value, on=day_option(on, "--on"),
-                                      as_of=day_option(as_of, "--as-of"))
+                                      as_of=day_option(as_of, "--as-of"), actor=cli_actor())
     console.print(f"Direkte betaling {pid} på {fmt_nok(value)} kr ført på {ref}"
                   + (" — kravet er betalt." if summary.closed else "."))
 
@@ -173,7 +175,8 @@ def credit_note_command(
 
     value = parse_amount(amount, where="AMOUNT")
     with open_db(db).begin() as conn:
-        credit_note_for(conn, ref, value, on=day_option(on, "--on"), reason=reason)
+        credit_note_for(conn, ref, value, on=day_option(on, "--on"), reason=reason,
+                        actor=cli_actor())
     console.print(f"Kreditnota på {fmt_nok(value)} kr ført på {ref}.")
 
 
@@ -210,7 +213,7 @@ def settle_command(
 
     with open_db(db).begin() as conn:
         result = settle(conn, creditor_orgnr=creditor, period=period,
-                        as_of=day_option(as_of, "--as-of"))
+                        as_of=day_option(as_of, "--as-of"), actor=cli_actor())
     files = write_reports(result, out, load_settings().agency) if out else []
     data = {**settlement_json(result), "files": [str(f) for f in files]}
     if as_json:

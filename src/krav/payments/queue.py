@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -30,8 +30,22 @@ from krav.payments.tables import (
     unmatched_reasons,
 )
 
+if TYPE_CHECKING:
+    from krav.accounts.principal import Actor
+
 DESIGNATIONS = ("costs", "interest", "principal")
 HOME_CURRENCY = "NOK"
+
+
+def _audit(conn: Connection, actor: Actor | None, action: str, claim_id: int | None,
+           **details: Any) -> None:
+    from krav.audit.service import record
+
+    creditor_id = conn.execute(select(claims.c.creditor_id).where(claims.c.id == claim_id)
+                               ).scalar() if claim_id is not None else None
+    record(conn, actor, action, claim_id=claim_id, creditor_id=creditor_id,
+           details={k: str(v) if isinstance(v, Decimal | date) else v
+                    for k, v in details.items()})
 
 
 def find_claim(conn: Connection, ref: str) -> Any:
@@ -95,7 +109,8 @@ def _resolve(conn: Connection, payment_id: int, on: date, resolution: str) -> No
 
 
 def assign_payment(conn: Connection, payment_id: int, ref: str, *, on: date,
-                   designation: str | None = None) -> AllocationSummary:
+                   designation: str | None = None,
+                   actor: Actor | None = None) -> AllocationSummary:
     """Book a queued payment on the claim ``ref``, allocated as of its payment date."""
     payment = _payment(conn, payment_id)
     if payment["status"] != "unmatched" or payment["amount_ore"] <= 0:
@@ -113,6 +128,8 @@ def assign_payment(conn: Connection, payment_id: int, ref: str, *, on: date,
     conn.execute(update(payments).where(payments.c.id == payment_id).values(
         claim_id=claim["id"], status="matched", designation=designation))
     _resolve(conn, payment_id, on, "assigned")
+    _audit(conn, actor, "payment.assign", claim["id"], payment_id=payment_id, on=on,
+           designation=designation, amount=from_ore(payment["amount_ore"]))
     return allocate_payments(conn, [PaymentToAllocate(
         payment_id=payment_id, claim_id=claim["id"], amount=from_ore(payment["amount_ore"]),
         paid_on=payment["paid_on"], designation=designation)], as_of=on)
@@ -126,7 +143,8 @@ def _overpaid_left(conn: Connection, payment_id: int) -> int:
     return -int(total)
 
 
-def refund_payment(conn: Connection, payment_id: int, *, on: date) -> Decimal:
+def refund_payment(conn: Connection, payment_id: int, *, on: date,
+                   actor: Actor | None = None) -> Decimal:
     """Pay back a queued payment in full, or what of a matched payment was overpaid."""
     payment = _payment(conn, payment_id)
     if payment["source"] == "direct":
@@ -151,6 +169,8 @@ def refund_payment(conn: Connection, payment_id: int, *, on: date) -> Decimal:
     conn.execute(insert(client_funds).values(
         on=on, kind="refund", amount_ore=-amount, payment_id=payment_id,
         text=f"tilbakebetaling av innbetaling {payment_id}"))
+    _audit(conn, actor, "payment.refund", payment["claim_id"], payment_id=payment_id, on=on,
+           amount=from_ore(amount))
     return from_ore(amount)
 
 
@@ -168,7 +188,7 @@ def _refund_foreign(conn: Connection, payment: Any, on: date) -> Decimal:
 
 
 def direct_payment(conn: Connection, ref: str, amount: Decimal, *, on: date,
-                   as_of: date) -> tuple[int, AllocationSummary]:
+                   as_of: date, actor: Actor | None = None) -> tuple[int, AllocationSummary]:
     """A payment the debtor made straight to the creditor, as the creditor reports it."""
     if amount <= 0:
         raise InvalidInput(f"beløpet må være positivt, fikk {amount}", where="AMOUNT")
@@ -184,12 +204,16 @@ def direct_payment(conn: Connection, ref: str, amount: Decimal, *, on: date,
         text="rapportert av oppdragsgiver").returning(payments.c.id)).scalar_one()
     summary = allocate_payments(conn, [PaymentToAllocate(
         payment_id=pid, claim_id=claim["id"], amount=amount, paid_on=on)], as_of=as_of)
+    _audit(conn, actor, "payment.direct", claim["id"], payment_id=pid, paid_on=on,
+           amount=amount)
     return pid, summary
 
 
 def credit_note_for(conn: Connection, ref: str, amount: Decimal, *, on: date,
-                    reason: str) -> None:
+                    reason: str, actor: Actor | None = None) -> None:
     """The creditor's credit note reduces the principal (a reversal posting, never an edit)."""
     claim = find_claim(conn, ref)
     _not_before(on, claim["invoice_date"], what=f"fakturadatoen til {ref}")
     credit_note(conn, claim_id=claim["id"], amount=amount, on=on, reason=reason)
+    _audit(conn, actor, "payment.credit_note", claim["id"], on=on, amount=amount,
+           reason=reason)

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +46,13 @@ from krav.payments.model import BankTransaction
 from krav.payments.reversals import book_reversals
 from krav.payments.suggest import Unmatched, suggest
 from krav.payments.tables import client_funds, payment_suggestions, unmatched_reasons
+
+if TYPE_CHECKING:
+    from krav.accounts.principal import Actor
+
+# what the audit row of a bank file import keeps
+JSON_AUDIT = ("transactions", "total", "matched", "unmatched", "duplicates", "reversals",
+              "closed")
 
 CHUNK = 20_000
 HOME_CURRENCY = "NOK"
@@ -98,15 +106,24 @@ def _without_cycle_collection() -> Iterator[None]:
 
 def import_bank_file(conn: Connection, data: bytes, *, name: str, fmt: str | None, as_of: date,
                      now: datetime, progress: Progress | None = None,
-                     dialect: Dialect | None = None) -> ImportReport:
+                     dialect: Dialect | None = None,
+                     actor: Actor | None = None) -> ImportReport:
     """Import one bank file (format sniffed when ``fmt`` is None); see the module docstring.
     ``progress(done, total)`` is called after each chunk of transactions is booked."""
     integrity = (IntegrityError, conn.dialect.dbapi.IntegrityError) if conn.dialect.dbapi \
         else (IntegrityError,)
     with _without_cycle_collection():
         try:
-            return _import(conn, data, name=name, fmt=fmt, as_of=as_of, now=now,
-                           progress=progress, dialect=dialect)
+            report = _import(conn, data, name=name, fmt=fmt, as_of=as_of, now=now,
+                             progress=progress, dialect=dialect)
+            if not report.already_imported:
+                from krav.audit.service import record
+
+                record(conn, actor, "payments.import", details={
+                    "file": name[-300:], "format": report.format, "sha256": file_digest(data),
+                    "as_of": as_of.isoformat(), **{k: str(v) for k, v in report.as_json()
+                                                   .items() if k in JSON_AUDIT}})
+            return report
         except integrity:
             # Another import booked the same file or transactions meanwhile (unique sha256 /
             # external_id); this transaction rolls back whole.

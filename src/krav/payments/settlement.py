@@ -26,6 +26,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select
 
@@ -35,6 +36,9 @@ from krav.kernel.money import from_ore, round_half_up, to_ore
 from krav.law import law_book
 from krav.payments.money import fee_senders, money_postings, owner, source_of
 from krav.payments.tables import client_funds, settlement_lines, settlements
+
+if TYPE_CHECKING:
+    from krav.accounts.principal import Actor
 
 ONE_DAY = timedelta(days=1)
 TOTALS = ("collected_ore", "creditor_share_ore", "agency_share_ore", "direct_ore",
@@ -143,7 +147,8 @@ def _describe(conn: Connection, lines: dict[int, ClaimLine]) -> None:
             lines[cid].ref, lines[cid].invoice_number, lines[cid].debtor = ref, invoice, name
 
 
-def settle(conn: Connection, *, creditor_orgnr: str, period: str, as_of: date) -> Settlement:
+def settle(conn: Connection, *, creditor_orgnr: str, period: str, as_of: date,
+           actor: Actor | None = None) -> Settlement:
     """Settle ``creditor_orgnr`` for ``period`` (see the module docstring); idempotent."""
     creditor = conn.execute(select(creditors).where(creditors.c.orgnr == creditor_orgnr)
                             ).mappings().first()
@@ -180,6 +185,11 @@ def settle(conn: Connection, *, creditor_orgnr: str, period: str, as_of: date) -
     if items:
         conn.execute(insert(settlement_lines), [{"settlement_id": sid, **i} for i in items])
     _move_funds(conn, sid, as_of, totals, creditor["orgnr"], period)
+    from krav.audit.service import record
+
+    record(conn, actor, "settle", creditor_id=creditor["id"],
+           details={"settlement_id": sid, "period": period, "as_of": as_of.isoformat(),
+                    "claims": len(lines), **{k: int(v) for k, v in totals.items()}})
     _describe(conn, lines)
     return Settlement(sid, dict(creditor), period, start, end, as_of, pct, vat_pct, totals,
                       sorted(lines.values(), key=lambda x: x.ref))
