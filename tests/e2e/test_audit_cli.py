@@ -102,6 +102,15 @@ def test_letters_retry_and_returned_are_audited(krav, engine) -> None:  # type: 
     assert rows[0]["details"]["was"] == "parked"
 
 
+def test_creditor_profile_commands_are_audited(krav) -> None:  # type: ignore[no-untyped-def]
+    krav.ok("creditor", "add", "990993122", "--name", "Fjordnett Bredbånd AS", "--address",
+            "Bryggen 1", "--postcode", "5003", "--city", "Bergen", "--account", "15032080119")
+    krav.ok("creditor", "update", "990993122", "--email", "faktura@fjordnett.no")
+    rows = krav.json("audit", "--creditor", "990993122")
+    assert [r["action"] for r in rows] == ["creditor.add", "creditor.update"]
+    assert rows[1]["details"]["changed"] == {"email": "faktura@fjordnett.no"}
+
+
 def test_user_and_apikey_commands_are_audited(krav, db_url) -> None:  # type: ignore[no-untyped-def]
     krav.ok("user", "add", "ops@krav.example", "--role", "admin")
     krav.ok("user", "add", "kunde@nordlys.no", "--role", "creditor_user",

@@ -275,7 +275,7 @@ def creditor_add(orgnr: str, name: NameOpt = None, address: AddressOpt = None,
     values = _profile_values(name, address, postcode, city, account, email, phone, commission,
                              language)
     with open_db(db).begin() as conn:
-        data = add_creditor(conn, orgnr, values)
+        data = add_creditor(conn, orgnr, values, actor=cli_actor())
     if as_json:
         print_json(data)
         return
@@ -295,7 +295,7 @@ def creditor_update(orgnr: str, name: NameOpt = None, address: AddressOpt = None
     values = _profile_values(name, address, postcode, city, account, email, phone, commission,
                              language)
     with open_db(db).begin() as conn:
-        data = update_creditor(conn, orgnr, values)
+        data = update_creditor(conn, orgnr, values, actor=cli_actor())
     if as_json:
         print_json(data)
         return

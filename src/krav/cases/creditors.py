@@ -80,7 +80,8 @@ OPTION = {"name": "--name", "address": "--address", "postcode": "--postcode", "c
 REQUIRED_ON_ADD = ("name", "address", "postcode", "city", "account_number")
 
 
-def add_creditor(conn: Connection, orgnr: str, values: dict[str, str | None]) -> dict[str, Any]:
+def add_creditor(conn: Connection, orgnr: str, values: dict[str, str | None],
+                 actor: Actor | None = None) -> dict[str, Any]:
     """Onboard a creditor with a complete profile; refused if the org number is registered."""
     orgnr = validate_orgnr(orgnr, where="ORGNR")
     absent = [OPTION[k] for k in REQUIRED_ON_ADD if not (values.get(k) or "").strip()]
@@ -94,11 +95,12 @@ def add_creditor(conn: Connection, orgnr: str, values: dict[str, str | None]) ->
         orgnr=orgnr, kid_mod=10, kid_length=10, kid_prefix="", vat_deductible=True,
         allocation_order="costs,interest,principal", policy=None, channels=None,
         **{"email": "", "phone": "", "commission_pct": "0", "language": "nb", **profile}))
+    _audit(conn, actor, "creditor.add", orgnr, {"profile": profile})
     return show_creditor(conn, orgnr)
 
 
-def update_creditor(conn: Connection, orgnr: str,
-                    values: dict[str, str | None]) -> dict[str, Any]:
+def update_creditor(conn: Connection, orgnr: str, values: dict[str, str | None],
+                    actor: Actor | None = None) -> dict[str, Any]:
     """Change the given fields of a creditor's profile (``None`` leaves a field as it is)."""
     orgnr = validate_orgnr(orgnr, where="ORGNR")
     profile = parse_profile(values, OPTION.__getitem__)
@@ -108,6 +110,7 @@ def update_creditor(conn: Connection, orgnr: str,
     result = conn.execute(update(creditors).where(creditors.c.orgnr == orgnr).values(**profile))
     if result.rowcount != 1:
         raise NotFound(f"ukjent oppdragsgiver {orgnr}; registrer den med `krav creditor add`")
+    _audit(conn, actor, "creditor.update", orgnr, {"changed": profile})
     return show_creditor(conn, orgnr)
 
 
