@@ -51,6 +51,35 @@ def demo(db: DbOption = None,
                                                                        total=total))
     _report(engine, result)
     _write_letters(engine, out)
+    _how_to_open_the_pages(engine)
+
+
+DEMO_ADMIN = "demo@krav.example"
+
+
+def _how_to_open_the_pages(engine) -> None:  # type: ignore[no-untyped-def]
+    """An admin for the demo book with a one-time link, and how to open the pages."""
+    from krav.accounts.tables import users
+    from krav.accounts.users import add_user, new_link
+    from krav.cli.common import cli_actor
+    from krav.settings import load_settings, site_url
+
+    settings = load_settings()
+    valid = timedelta(hours=settings.invite_hours)
+    with engine.begin() as conn:
+        known = conn.execute(users.select().where(users.c.email == DEMO_ADMIN)).first()
+        made = (new_link if known else add_user)(
+            conn, DEMO_ADMIN, actor=cli_actor(), public_url=site_url(settings), valid=valid,
+            **({} if known else {"role": "admin", "creditor_orgnr": None}))
+    console.print("\n[bold]Sidene i nettleseren[/]: en administrator er laget for demoen "
+                  f"({DEMO_ADMIN}).\n"
+                  "  1. Start serveren i en annen terminal:  .venv/bin/krav serve\n"
+                  "  2. Åpne engangslenken og velg et passord (minst 10 tegn):\n"
+                  f"     {made.link}\n"
+                  f"  3. Logg inn på {site_url(settings)}/login — og prøv "
+                  f"{site_url(settings)}/healthz\n"
+                  "  API-nøkkel for en oppdragsgiver: krav apikey create --creditor ORGNR "
+                  "--name test (se krav creditor list)", highlight=False, soft_wrap=True)
 
 
 def _write_letters(engine, out: Path) -> None:  # type: ignore[no-untyped-def]
