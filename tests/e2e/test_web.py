@@ -180,6 +180,10 @@ def test_failed_logins_lock_the_account_for_a_growing_time(krav, client, engine)
         assert sorted(conn.execute(select(login_failures.c.key)).scalars()) == [
             "account:ingen@krav.example", "address:testclient"]  # the address's count stays
     assert actions(engine).count("login.failed") == 4 + 1 + 5
+    with engine.connect() as conn:
+        who = set(conn.execute(select(audit.c.actor).where(audit.c.action == "login.failed"))
+                  .scalars())
+    assert who == {"user:1 ops@krav.example", "anonymous ingen@krav.example"}
 
 
 def test_the_lock_grows_with_each_failure_after_the_limit() -> None:

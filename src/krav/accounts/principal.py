@@ -38,9 +38,10 @@ class Principal:
     @property
     def label(self) -> str:
         """The audit trail's "who": ``user:<id> <e-mail>``, ``apikey:<id> <prefix>``,
-        ``cli:<os user>``."""
+        ``cli:<os user>``; ``anonymous <e-mail typed>`` for a failed login to no account."""
         if self.kind == "user":
-            return f"user:{self.user_id} {self.name}"
+            return f"user:{self.user_id} {self.name}" if self.user_id is not None \
+                else f"anonymous {self.name}"
         if self.kind == "apikey":
             return f"apikey:{self.api_key_id} {self.name}"
         return f"cli:{self.name}"
