@@ -39,6 +39,8 @@ def configure(level: str = "info") -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    # healthz asks Alembic for the revision on every call; its "Context impl" lines are noise
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
     access = logging.getLogger("uvicorn.access")  # krav writes its own line per request
     access.handlers[:] = []
     access.propagate = False
