@@ -1,8 +1,8 @@
 """People, sessions, one-time links, API keys, the login throttle, account e-mails and the
 append-only audit trail (with its triggers)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 15:00:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from krav.audit.tables import trigger_statements
 
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
