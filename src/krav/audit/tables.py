@@ -1,7 +1,7 @@
 """The audit trail: one append-only row per change, written in the transaction of the change.
 
 Nothing in krav updates or deletes a row: triggers on both databases refuse UPDATE and DELETE
-(created with the table here for a new database and by migration 0008 for an existing one).
+(created with the table here for a new database and by migration 0009 for an existing one).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """People, sessions, one-time links, API keys, the login throttle, account e-mails and the
 append-only audit trail (with its triggers)
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 15:00:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from krav.audit.tables import trigger_statements
 
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
