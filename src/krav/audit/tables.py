@@ -53,7 +53,7 @@ def trigger_statements(dialect: str) -> list[str]:
         return [PG_FUNCTION, PG_TRIGGER]
     if dialect == "sqlite":
         return list(SQLITE_TRIGGERS)
-    raise NotImplementedError(dialect)
+    raise ValueError(f"krav runs on SQLite and PostgreSQL, not {dialect}")
 
 
 for _sql in trigger_statements("postgresql"):
