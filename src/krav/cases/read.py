@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
+from krav.cases.access import scoped
 from krav.cases.model import STAGES, STATUSES
 from krav.cases.search import creditor_id_of, matching_ids, resolve_one
 from krav.db.tables import claims, creditors, debtors, letters, postings
@@ -25,6 +26,9 @@ from krav.kernel.errors import InvalidInput
 from krav.kernel.money import from_ore
 from krav.law import law_book, rules
 from krav.ledger.model import group_balances
+
+if TYPE_CHECKING:
+    from krav.accounts.principal import Principal
 
 ZERO = Decimal("0.00")
 
@@ -62,8 +66,12 @@ def _overpaid(conn: Connection, ids: list[int]) -> dict[int, Decimal]:
 
 def list_cases(conn: Connection, *, as_of: date, status: str | None = None,
                stage: str | None = None, limit: int | None = None, search: str | None = None,
-               creditor: str | None = None) -> list[dict[str, Any]]:
+               creditor: str | None = None, principal: Principal | None = None,
+               after_id: int | None = None, with_id: bool = False) -> list[dict[str, Any]]:
     """Cases in id order, optionally filtered; an unknown filter value is refused, not empty.
+
+    ``principal`` narrows to the claims it may see (:mod:`krav.cases.access`), ``after_id`` to
+    the claims after that id (the API's cursor); ``with_id`` adds each row's ``id``.
 
     ``search`` finds cases as ``krav case show`` does (``cases.search``); ``creditor`` (org
     number) narrows to one creditor. Every row carries ``to_pay_today`` and ``owed_back`` as of
@@ -89,6 +97,9 @@ def list_cases(conn: Connection, *, as_of: date, status: str | None = None,
     elif creditor is not None:
         creditor_id = creditor_id_of(conn, creditor)
         query = query.where(claims.c.creditor_id == creditor_id)
+    query = scoped(query, principal)
+    if after_id is not None:
+        query = query.where(claims.c.id > after_id)
     if status:
         query = query.where(claims.c.status == status)
     if stage:
@@ -106,6 +117,7 @@ def list_cases(conn: Connection, *, as_of: date, status: str | None = None,
                              overpaid=overpaid.get(r.id, ZERO), interest_from=r.interest_through,
                              as_of=as_of, status=r.status, book=book)
         out.append({
+            **({"id": r.id} if with_id else {}),
             "ref": r.ref, "invoice_number": r.invoice_number, "status": r.status,
             "stage": r.stage, "close_reason": r.close_reason, "due": r.due_date,
             "creditor": r.creditor, "creditor_orgnr": r.creditor_orgnr, "debtor": r.debtor,

@@ -110,7 +110,7 @@ def read_rows(path: Path, dialect: Dialect = STANDARD) -> tuple[list[ClaimRow], 
     rows: list[ClaimRow] = []
     problems: list[str] = list(table.problems)
     for line, raw in table.rows:
-        row, row_problems = _parse_row(raw, line, source)
+        row, row_problems = parse_row(raw, line, source)
         problems.extend(row_problems)
         if row:
             rows.append(row)
@@ -125,7 +125,7 @@ def _row_number(problem: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def _parse_row(raw: dict[str, str | None], line: int,
+def parse_row(raw: dict[str, str | None], line: int,
                source: str) -> tuple[ClaimRow | None, list[str]]:
     problems: list[str] = []
     values = {k: (raw.get(k) or "").strip() for k in COLUMNS}

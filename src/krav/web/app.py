@@ -20,6 +20,7 @@ from krav.web import problems
 from krav.web.middleware import RequestMiddleware
 
 ROUTERS = ("krav.web.health", "krav.accounts.pages", "krav.accounts.api")
+ROUTERS += ("krav.cases.api", "krav.intake.api")  # the REST API: claims and the creditor
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:

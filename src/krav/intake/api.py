@@ -1,0 +1,229 @@
+"""``POST /api/v1/claims``: one claim or a list, through the same validation and import as
+``krav import claims`` (:func:`krav.intake.claims_csv.parse_row`, :func:`krav.intake.service.
+import_rows`) — all or nothing, every bad field reported at once.
+
+The fields are the claims file's columns without the creditor's (the creditor is the API key's,
+or for agency staff the one named with ``?orgnr=``). An ``Idempotency-Key`` header makes a retry
+safe: the same key with the same body answers the first answer again and creates nothing; the
+same key with another body is refused (422).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import Connection, insert, select, tuple_
+from sqlalchemy.exc import IntegrityError
+
+from krav.accounts.principal import Actor, Principal
+from krav.cases.access import EVERY, creditor_scope
+from krav.db.tables import claims, creditors
+from krav.intake.claims_csv import ClaimRow, ImportRejected, parse_row
+from krav.intake.service import import_rows
+from krav.intake.tables import idempotency_keys
+from krav.kernel.errors import NotFound
+from krav.web.deps import actor, engine_of
+from krav.web.problems import Problem
+
+router = APIRouter(prefix="/api/v1", tags=["krav"])
+PROBLEM = {"content": {"application/problem+json": {}}}
+MAX_BODY = 10 * 1024 * 1024  # bytes
+MAX_ITEMS = 10_000
+SOURCE = "api"
+PROBLEM_LINE = re.compile(r"^api, rad (\d+), kolonne (\w+): (.*)$", re.S)
+
+
+class ClaimCreate(BaseModel):
+    """One claim: the claims file's columns (README «Claims file»), the creditor implied.
+    Amounts are strings (``"1250.00"``), dates ISO (``"2026-01-05"``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    invoice_number: str
+    invoice_date: str
+    due_date: str
+    amount: str
+    currency: str = "NOK"
+    debtor_kind: str
+    debtor_name: str
+    debtor_id: str = ""
+    debtor_address: str
+    debtor_postcode: str
+    debtor_city: str
+    debtor_country: str = "NO"
+    debtor_email: str = ""
+    debtor_phone: str = ""
+    kid: str = ""
+    description: str = ""
+
+
+class ClaimCreated(BaseModel):
+    ref: str
+    invoice_number: str
+    kid: str
+
+
+def today() -> date:
+    return date.today()
+
+
+async def json_body(request: Request) -> Any:
+    """The request's JSON, read with a size limit (413) and parsed (400 when malformed)."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() \
+            != "application/json":
+        raise Problem(415, "send JSON med «Content-Type: application/json»")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise Problem(413, f"forespørselen er større enn {MAX_BODY // 1024 // 1024} MB")
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_BODY:
+            raise Problem(413, f"forespørselen er større enn {MAX_BODY // 1024 // 1024} MB")
+    try:
+        return json.loads(bytes(data))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f"linje {exc.lineno}, kolonne {exc.colno}" if isinstance(
+            exc, json.JSONDecodeError) else "tegnkoding"
+        raise Problem(400, f"ugyldig JSON ({where})",
+                      errors=[{"field": "body", "message": f"ugyldig JSON ({where})"}]) from None
+
+
+def _creditor(conn: Connection, who: Principal, orgnr: str | None) -> Any:
+    """The creditor the claims are for: the principal's own; agency staff name it."""
+    scope = creditor_scope(who)
+    if scope is EVERY:
+        if not orgnr:
+            raise Problem(422, "orgnr: mangler; byråets ansatte velger oppdragsgiver med ?orgnr=",
+                          errors=[{"field": "orgnr", "message": "mangler"}])
+        query = select(creditors.c.id, creditors.c.orgnr, creditors.c.name).where(
+            creditors.c.orgnr == orgnr.replace(" ", ""))
+    else:
+        if who.kind == "user" and "creditor_admin" not in who.roles:
+            raise Problem(403, "bare oppdragsgiverens administrator eller en API-nøkkel kan "
+                               "sende inn krav")
+        query = select(creditors.c.id, creditors.c.orgnr, creditors.c.name).where(
+            creditors.c.id == scope)
+        if orgnr:
+            query = query.where(creditors.c.orgnr == orgnr.replace(" ", ""))
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"ukjent oppdragsgiver {(orgnr or '')[:20]!r}")
+    return row
+
+
+def validate_items(items: list[Any], creditor: Any) -> tuple[list[ClaimRow], list[dict]]:
+    """Each item through the model (types, unknown fields) and then the claims file's own row
+    validation; returns the rows and every error as ``{index, field, message}``."""
+    rows: list[ClaimRow] = []
+    errors: list[dict] = []
+    for index, item in enumerate(items):
+        try:
+            claim = ClaimCreate.model_validate(item)
+        except ValidationError as exc:
+            errors += [{"index": index, "field": ".".join(str(p) for p in e["loc"]) or "item",
+                        "message": e["msg"]} for e in exc.errors()]
+            continue
+        raw = {"creditor_orgnr": creditor.orgnr, "creditor_name": creditor.name,
+               **claim.model_dump()}
+        row, problems = parse_row(raw, index, SOURCE)
+        errors += [problem_error(p) for p in problems]
+        if row is not None:
+            rows.append(row)
+    return rows, errors
+
+
+def problem_error(problem: str) -> dict[str, Any]:
+    """``api, rad 3, kolonne amount: …`` (the import's problem line) as a structured error."""
+    found = PROBLEM_LINE.match(problem)
+    if not found:
+        return {"index": None, "field": "", "message": problem}
+    return {"index": int(found.group(1)), "field": found.group(2), "message": found.group(3)}
+
+
+def _refused(errors: list[dict]) -> Problem:
+    detail = "; ".join(f"[{e['index']}] {e['field']}: {e['message']}" for e in errors[:20])
+    return Problem(422, f"{len(errors)} feil, ingenting er opprettet: {detail}", errors=errors)
+
+
+def _replay(conn: Connection, creditor_id: int, key: str, digest: str) -> JSONResponse | None:
+    stored = conn.execute(select(idempotency_keys).where(
+        idempotency_keys.c.creditor_id == creditor_id, idempotency_keys.c.key == key)).first()
+    if stored is None:
+        return None
+    if stored.request_hash != digest:
+        raise Problem(422, "Idempotency-Key er brukt før med en annen forespørsel",
+                      errors=[{"field": "Idempotency-Key",
+                               "message": "brukt før med en annen forespørsel",
+                               "allowed": "en ny nøkkel for en ny forespørsel"}])
+    return JSONResponse(stored.response, status_code=stored.status,
+                        headers={"Idempotent-Replayed": "true"})
+
+
+@router.post("/claims", status_code=201, responses={
+    400: {"description": "Ugyldig JSON", **PROBLEM}, 413: {"description": "For stor", **PROBLEM},
+    422: {"description": "Ugyldige krav (alle feil i «errors»)", **PROBLEM}},
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"oneOf": [{"$ref": "#/components/schemas/ClaimCreate"},
+                             {"type": "array", "items": {"$ref":
+                                                         "#/components/schemas/ClaimCreate"}}]}}}}})
+def claims_create(request: Request, act: Actor = Depends(actor), body: Any = Depends(json_body),
+                  orgnr: str | None = None) -> Any:
+    """Opprett ett krav eller en liste, validert som en kravfil; alt eller ingenting."""
+    items = body if isinstance(body, list) else [body]
+    if not items or len(items) > MAX_ITEMS:
+        raise Problem(422, f"send ett krav eller en liste med 1–{MAX_ITEMS} krav",
+                      errors=[{"field": "body", "message": "feil antall krav"}])
+    key = request.headers.get("idempotency-key")
+    if key is not None and not (0 < len(key) <= 200):
+        raise Problem(422, "Idempotency-Key må ha 1–200 tegn",
+                      errors=[{"field": "Idempotency-Key", "message": "1–200 tegn"}])
+    engine = engine_of(request)
+    with engine.connect() as conn:
+        creditor = _creditor(conn, act.principal, orgnr)
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
+                                .encode()).hexdigest()
+        if key is not None and (earlier := _replay(conn, creditor.id, key, digest)):
+            return earlier
+    rows, errors = validate_items(items, creditor)
+    if errors:
+        raise _refused(errors)
+    try:
+        with engine.begin() as conn:
+            try:
+                import_rows(conn, rows, as_of=today(), source=SOURCE, actor=act)
+            except ImportRejected as exc:
+                raise _refused([problem_error(p) for p in exc.problems]) from None
+            created = _created(conn, creditor.id, [r.invoice_number for r in rows])
+            response = {"created": len(created), "claims": created}
+            if key is not None:
+                conn.execute(insert(idempotency_keys).values(
+                    creditor_id=creditor.id, key=key, request_hash=digest, status=201,
+                    response=response, created_at=act.at))
+    except IntegrityError:
+        if key is None:
+            raise
+        with engine.connect() as conn:  # a concurrent request with the key won; nothing made
+            earlier = _replay(conn, creditor.id, key, digest)
+        if earlier is None:
+            raise
+        return earlier
+    return JSONResponse(response, status_code=201)
+
+
+def _created(conn: Connection, creditor_id: int, invoices: list[str]) -> list[dict[str, str]]:
+    """The new claims' refs and KIDs, in the order they were sent."""
+    found: dict[str, dict[str, str]] = {}
+    for start in range(0, len(invoices), 500):
+        for r in conn.execute(select(claims.c.ref, claims.c.invoice_number, claims.c.kid).where(
+                tuple_(claims.c.creditor_id, claims.c.invoice_number).in_(
+                    [(creditor_id, n) for n in invoices[start:start + 500]]))):
+            found[r.invoice_number] = {"ref": r.ref, "invoice_number": r.invoice_number,
+                                       "kid": r.kid}
+    return [found[n] for n in invoices]
