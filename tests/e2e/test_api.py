@@ -5,6 +5,8 @@ its item and field), idempotent retries, the creditor's profile, and the audit r
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
@@ -148,7 +150,8 @@ def test_posting_claims_is_the_import_all_or_nothing(krav, client, engine) -> No
         new_claim("3004", amount=1000)])
     assert bad.status_code == 422 and bad.headers["content-type"] == PROBLEM
     errors = {(e["index"], e["field"]) for e in bad.json()["errors"]}
-    assert {(1, "amount"), (1, "debtor_postcode"), (2, "colour"), (4, "amount")} <= errors
+    assert {(1, "amount"), (1, "debtor_postcode"), (2, "colour"), (2, "due_date"),
+            (4, "amount")} <= errors
     assert count(engine) == before  # nothing written, not even the good items
     bad = client.post("/api/v1/claims", headers=nordlys,
                       json=[new_claim("3001"), new_claim("2001")])
@@ -167,12 +170,13 @@ def test_posting_claims_is_the_import_all_or_nothing(krav, client, engine) -> No
     assert count(engine) == before
 
 
-def test_an_over_large_body_is_refused(krav, client, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import krav.intake.api as api
+def test_an_over_large_body_is_refused(krav, client, engine) -> None:  # type: ignore[no-untyped-def]
+    from krav.intake.api import MAX_BODY
 
-    monkeypatch.setattr(api, "MAX_BODY", 1000)
-    big = client.post("/api/v1/claims", headers=bearer(krav),
-                      json=[new_claim(str(n)) for n in range(5000, 5020)])
+    items = json.dumps([new_claim("5000")]).encode()
+    big = client.post("/api/v1/claims", headers={**bearer(krav),
+                                                 "content-type": "application/json"},
+                      content=items[:-1] + b" " * MAX_BODY + b"]")
     assert big.status_code == 413 and big.headers["content-type"] == PROBLEM
     assert count(engine) == 4
 
@@ -205,6 +209,12 @@ def test_the_creditor_profile_read_and_edited(krav, client, engine) -> None:  # 
     assert row.request_id == "erp-profile" and row.details["changed"]["email"] == \
         "regnskap@nordlys.no"
     before = krav.json("creditor", "show", NORDLYS.orgnr)
+    broken = client.patch("/api/v1/creditor", headers={**nordlys, "content-type":
+                                                       "application/json"}, content=b'{"a":')
+    assert broken.status_code == 400 and broken.json()["errors"][0]["field"] == "body"
+    huge = client.patch("/api/v1/creditor", headers=nordlys,
+                        json={"address": "x" * 100_000})
+    assert huge.status_code == 413 and huge.headers["content-type"] == PROBLEM
     for body, status, field in (({"account_number": "12038004564"}, 422, "account_number"),
                                 ({"colour": "red"}, 422, "colour"),
                                 ({"email": 7}, 422, "email"),

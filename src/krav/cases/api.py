@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
 
 from krav.accounts.principal import Actor, Principal
@@ -24,10 +24,12 @@ from krav.cases.model import STAGES, STATUSES
 from krav.cli.common import _default
 from krav.db.tables import creditors
 from krav.kernel.errors import InvalidInput, NotFound
-from krav.web.deps import actor, engine_of, principal
+from krav.web.deps import actor, engine_of, json_body, principal
 from krav.web.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["krav"])
+MAX_BODY = 64 * 1024  # a profile change is small
+BODY = json_body(MAX_BODY)
 PROBLEM = {"content": {"application/problem+json": {}}}
 NOT_FOUND = {404: {"description": "Finnes ikke (eller tilhører en annen oppdragsgiver)",
                    **PROBLEM}}
@@ -135,13 +137,22 @@ def creditor_show(request: Request, who: Principal = Depends(principal),
 
 
 @router.patch("/creditor", responses={**NOT_FOUND, 403: {"description": "Ingen tilgang",
-                                                          **PROBLEM}})
-def creditor_update(body: CreditorUpdate, request: Request, act: Actor = Depends(actor),
-                    orgnr: str | None = None) -> Any:
+                                                          **PROBLEM}},
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                  "schema": {"$ref": "#/components/schemas/CreditorUpdate"}}}}})
+def creditor_update(request: Request, act: Actor = Depends(actor),
+                    data: Any = Depends(BODY), orgnr: str | None = None) -> Any:
     """Endre profilen, som «krav creditor update ORGNR»: oppdragsgiverens administrator (økt
     eller API-nøkkel) eller byråets ansatte (med ?orgnr=). Navn og provisjon er avtalen med
     byrået og endres bare av byrået."""
     who = act.principal
+    try:
+        body = CreditorUpdate.model_validate(data)
+    except ValidationError as exc:
+        errors = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+                  for e in exc.errors()]
+        raise Problem(422, "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                      errors=errors) from None
     values = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     if not values:
         raise Problem(422, "ingenting å endre", errors=[

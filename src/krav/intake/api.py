@@ -29,7 +29,7 @@ from krav.intake.claims_csv import ClaimRow, ImportRejected, parse_row
 from krav.intake.service import import_rows
 from krav.intake.tables import idempotency_keys
 from krav.kernel.errors import NotFound
-from krav.web.deps import actor, engine_of
+from krav.web.deps import actor, engine_of, json_body
 from krav.web.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["krav"])
@@ -37,6 +37,7 @@ PROBLEM = {"content": {"application/problem+json": {}}}
 MAX_BODY = 10 * 1024 * 1024  # bytes
 MAX_ITEMS = 10_000
 SOURCE = "api"
+BODY = json_body(MAX_BODY)
 PROBLEM_LINE = re.compile(r"^api, rad (\d+), kolonne (\w+): (.*)$", re.S)
 
 
@@ -73,28 +74,6 @@ def today() -> date:
     return date.today()
 
 
-async def json_body(request: Request) -> Any:
-    """The request's JSON, read with a size limit (413) and parsed (400 when malformed)."""
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() \
-            != "application/json":
-        raise Problem(415, "send JSON med «Content-Type: application/json»")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise Problem(413, f"forespørselen er større enn {MAX_BODY // 1024 // 1024} MB")
-    data = bytearray()
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_BODY:
-            raise Problem(413, f"forespørselen er større enn {MAX_BODY // 1024 // 1024} MB")
-    try:
-        return json.loads(bytes(data))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = f"linje {exc.lineno}, kolonne {exc.colno}" if isinstance(
-            exc, json.JSONDecodeError) else "tegnkoding"
-        raise Problem(400, f"ugyldig JSON ({where})",
-                      errors=[{"field": "body", "message": f"ugyldig JSON ({where})"}]) from None
-
-
 def _creditor(conn: Connection, who: Principal, orgnr: str | None) -> Any:
     """The creditor the claims are for: the principal's own; agency staff name it."""
     scope = creditor_scope(who)
@@ -125,16 +104,23 @@ def validate_items(items: list[Any], creditor: Any) -> tuple[list[ClaimRow], lis
     errors: list[dict] = []
     for index, item in enumerate(items):
         try:
-            claim = ClaimCreate.model_validate(item)
+            claim: dict[str, Any] | None = ClaimCreate.model_validate(item).model_dump()
+            typed: list[dict] = []
         except ValidationError as exc:
-            errors += [{"index": index, "field": ".".join(str(p) for p in e["loc"]) or "item",
-                        "message": e["msg"]} for e in exc.errors()]
-            continue
+            typed = [{"index": index, "field": ".".join(str(p) for p in e["loc"]) or "item",
+                      "message": e["msg"]} for e in exc.errors()]
+            # the fields that are well-typed still get the file's checks, so one answer names
+            # every bad field
+            claim = None
+            given = item if isinstance(item, dict) else {}
+            partial = {k: v for k, v in given.items()
+                       if k in ClaimCreate.model_fields and isinstance(v, str)}
         raw = {"creditor_orgnr": creditor.orgnr, "creditor_name": creditor.name,
-               **claim.model_dump()}
+               **(claim if claim is not None else partial)}
         row, problems = parse_row(raw, index, SOURCE)
-        errors += [problem_error(p) for p in problems]
-        if row is not None:
+        flagged = {e["field"] for e in typed}
+        errors += typed + [e for e in map(problem_error, problems) if e["field"] not in flagged]
+        if row is not None and not typed:
             rows.append(row)
     return rows, errors
 
@@ -173,7 +159,7 @@ def _replay(conn: Connection, creditor_id: int, key: str, digest: str) -> JSONRe
         "schema": {"oneOf": [{"$ref": "#/components/schemas/ClaimCreate"},
                              {"type": "array", "items": {"$ref":
                                                          "#/components/schemas/ClaimCreate"}}]}}}}})
-def claims_create(request: Request, act: Actor = Depends(actor), body: Any = Depends(json_body),
+def claims_create(request: Request, act: Actor = Depends(actor), body: Any = Depends(BODY),
                   orgnr: str | None = None) -> Any:
     """Opprett ett krav eller en liste, validert som en kravfil; alt eller ingenting."""
     items = body if isinstance(body, list) else [body]

@@ -8,7 +8,10 @@ in ``KRAV_TRUSTED_PROXIES`` are believed when they send ``X-Forwarded-For``/``-P
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -113,3 +116,34 @@ def language(request: Request) -> str:
     """The page language: ``?lang=`` first, then the cookie, else bokmål."""
     wanted = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "nb"
     return wanted if wanted in ("nb", "en") else "nb"
+
+
+def json_body(limit: int) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency: the request's JSON, read up to ``limit`` bytes (413 beyond, before the
+    rest is read) and parsed (400 when malformed); 415 unless it is ``application/json``."""
+
+    async def read(request: Request) -> Any:
+        return await _json_body(request, limit)
+
+    return read
+
+
+async def _json_body(request: Request, limit: int) -> Any:
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() \
+            != "application/json":
+        raise Problem(415, "send JSON med «Content-Type: application/json»")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Problem(413, f"forespørselen er større enn {limit // 1024 // 1024} MB")
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            raise Problem(413, f"forespørselen er større enn {limit // 1024 // 1024} MB")
+    try:
+        return json.loads(bytes(data))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f"linje {exc.lineno}, kolonne {exc.colno}" if isinstance(
+            exc, json.JSONDecodeError) else "tegnkoding"
+        raise Problem(400, f"ugyldig JSON ({where})",
+                      errors=[{"field": "body", "message": f"ugyldig JSON ({where})"}]) from None

@@ -83,7 +83,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+        errors = [{"field": "body", "message": f"ugyldig JSON (tegn {e['loc'][-1]})"}
+                  if e.get("type") == "json_invalid" else
+                  {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
                    "message": e.get("msg", "")} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "ugyldige data"
         return answer(request, 422, detail, errors=errors)
