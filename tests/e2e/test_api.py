@@ -153,6 +153,8 @@ def test_posting_claims_is_the_import_all_or_nothing(krav, client, engine) -> No
     assert {(1, "amount"), (1, "debtor_postcode"), (2, "colour"), (2, "due_date"),
             (4, "amount")} <= errors
     assert count(engine) == before  # nothing written, not even the good items
+    colour = next(e for e in bad.json()["errors"] if e["field"] == "colour")
+    assert colour["message"] == "ukjent felt" and "invoice_number" in colour["allowed"]
     bad = client.post("/api/v1/claims", headers=nordlys,
                       json=[new_claim("3001"), new_claim("2001")])
     assert bad.status_code == 422
@@ -236,6 +238,25 @@ def test_the_creditor_profile_read_and_edited(krav, client, engine) -> None:  # 
         assert conn.execute(select(creditors.c.language).where(
             creditors.c.orgnr == FJORDNETT.orgnr)).scalar_one() == "en"
     assert audit_rows(engine, "creditor.update")[-1].actor.startswith("user:")
+    made = person.post(f"/api/v1/claims?orgnr={FJORDNETT.orgnr}", json=new_claim("8001"))
+    assert made.status_code == 201 and krav.json("case", "show", made.json()["claims"][0][
+        "ref"])["creditor"]["orgnr"] == FJORDNETT.orgnr
+    assert person.post("/api/v1/claims", json=new_claim("8002")).status_code == 422
+
+
+def test_a_creditor_user_reads_but_does_not_write(krav, engine) -> None:  # type: ignore[no-untyped-def]
+    person = TestClient(create_app(Settings(public_url="http://testserver"), engine))
+    set_password(person, link_of(krav, "les@nordlys.no", "--role", "creditor_user",
+                                 "--creditor", NORDLYS.orgnr))
+    assert log_in(person, "les@nordlys.no").status_code == 303
+    assert person.get("/api/v1/claims/K-0000001").status_code == 200
+    assert person.get("/api/v1/claims/K-0000004").status_code == 404
+    assert [c["ref"] for c in person.get("/api/v1/claims").json()["items"]] == [
+        "K-0000001", "K-0000002", "K-0000003"]
+    assert person.get("/api/v1/creditor").json()["orgnr"] == NORDLYS.orgnr
+    assert person.patch("/api/v1/creditor", json={"phone": "22334455"}).status_code == 403
+    assert person.post("/api/v1/claims", json=new_claim("8003")).status_code == 403
+    assert count(engine) == 4
 
 
 # Every route under /api/v1, what a second creditor (Fjordnett) may do with the first's

@@ -25,7 +25,7 @@ from krav.cli.common import _default
 from krav.db.tables import creditors
 from krav.kernel.errors import InvalidInput, NotFound
 from krav.web.deps import actor, engine_of, json_body, principal
-from krav.web.problems import Problem
+from krav.web.problems import Problem, field_errors
 
 router = APIRouter(prefix="/api/v1", tags=["krav"])
 MAX_BODY = 64 * 1024  # a profile change is small
@@ -149,8 +149,7 @@ def creditor_update(request: Request, act: Actor = Depends(actor),
     try:
         body = CreditorUpdate.model_validate(data)
     except ValidationError as exc:
-        errors = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-                  for e in exc.errors()]
+        errors = field_errors(exc.errors(), CreditorUpdate.model_fields)
         raise Problem(422, "; ".join(f"{e['field']}: {e['message']}" for e in errors),
                       errors=errors) from None
     values = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}

@@ -30,7 +30,7 @@ from krav.intake.service import import_rows
 from krav.intake.tables import idempotency_keys
 from krav.kernel.errors import NotFound
 from krav.web.deps import actor, engine_of, json_body
-from krav.web.problems import Problem
+from krav.web.problems import Problem, field_errors
 
 router = APIRouter(prefix="/api/v1", tags=["krav"])
 PROBLEM = {"content": {"application/problem+json": {}}}
@@ -107,8 +107,7 @@ def validate_items(items: list[Any], creditor: Any) -> tuple[list[ClaimRow], lis
             claim: dict[str, Any] | None = ClaimCreate.model_validate(item).model_dump()
             typed: list[dict] = []
         except ValidationError as exc:
-            typed = [{"index": index, "field": ".".join(str(p) for p in e["loc"]) or "item",
-                      "message": e["msg"]} for e in exc.errors()]
+            typed = field_errors(exc.errors(), ClaimCreate.model_fields, index=index)
             # the fields that are well-typed still get the file's checks, so one answer names
             # every bad field
             claim = None

@@ -100,3 +100,23 @@ def install(app: FastAPI) -> None:
 
 def html_response(html: str, status: int, headers: dict[str, str] | None = None) -> Response:
     return HTMLResponse(html, status_code=status, headers=headers)
+
+
+MESSAGES = {"extra_forbidden": "ukjent felt", "missing": "mangler verdi",
+            "string_type": "må være en tekst i anførselstegn (beløp som \"1250.00\", datoer "
+                           "som \"2026-01-05\")",
+            "model_type": "må være et JSON-objekt", "model_attributes_type":
+            "må være et JSON-objekt"}
+
+
+def field_errors(errors: list[Any], fields: Any, **extra: Any) -> list[dict[str, Any]]:
+    """Pydantic's errors as ``{field, message, allowed}`` in bokmål (``fields``: the model's)."""
+    out = []
+    for e in errors:
+        field = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
+        item = {**extra, "field": field or "body",
+                "message": MESSAGES.get(e.get("type", ""), e.get("msg", ""))}
+        if e.get("type") == "extra_forbidden":
+            item["allowed"] = ", ".join(fields)
+        out.append(item)
+    return out
