@@ -312,3 +312,27 @@ def test_no_api_route_leaks_another_creditors_data(krav, client, engine) -> None
         assert conn.execute(select(creditors).where(
             creditors.c.orgnr == NORDLYS.orgnr)).one() == nordlys_profile
     assert count(engine) == before
+
+
+def test_updated_since_lists_the_claims_changed_after_a_time(krav, client, engine) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from krav.db.tables import claims as claim_table
+
+    nordlys = bearer(krav)
+    with engine.connect() as conn:
+        stamps = conn.execute(select(claim_table.c.updated_at)).scalars().all()
+    assert None not in stamps  # set on insert
+    since = (datetime.now(UTC) + timedelta(milliseconds=1)).isoformat().replace("+00:00", "Z")
+    assert client.get(f"/api/v1/claims?updated_since={since}",
+                      headers=nordlys).json()["items"] == []
+    krav.ok("case", "dispute", "K-0000002", "--reason", "bestrider beløpet")
+    krav.ok("case", "dispute", "K-0000004", "--reason", "bestrider beløpet")  # Fjordnett's
+    changed = client.get(f"/api/v1/claims?updated_since={since}", headers=nordlys).json()
+    assert [c["ref"] for c in changed["items"]] == ["K-0000002"]
+    assert len(client.get("/api/v1/claims?updated_since=2000-01-01",
+                          headers=nordlys).json()["items"]) == 3
+    for bad in ("yesterday", "2026-12-03T15:00:00"):  # a time without its zone is ambiguous
+        refused = client.get(f"/api/v1/claims?updated_since={bad}", headers=nordlys)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == \
+            "updated_since"

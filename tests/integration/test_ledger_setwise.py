@@ -79,16 +79,32 @@ def _book_and_pay(engine: Engine, tmp_path: Path, *, setwise: bool, reminded: bo
             pid, claim_id = add_payment(engine, refs[invoice], amount, on,
                                         designation=designation)
             items.append(PaymentToAllocate(pid, claim_id, D(amount), on, designation))
+    def rows(conn):  # type: ignore[no-untyped-def]
+        return {r.id: r for r in conn.execute(select(claims))}
+
+    with engine.connect() as conn:
+        before = rows(conn)
     with engine.begin() as conn:
         summary = allocate_payments(conn, items, as_of=PAID, setwise=setwise)
     with engine.connect() as conn:
         assert check(conn) == []
+        after = rows(conn)
+        # a claim the payments changed has a later updated_at (both lanes; the API's
+        # updated_since), one they left as it was keeps its own
+        changed = {i for i in before if before[i].version != after[i].version}
+        assert changed
+        late = [(i, before[i].updated_at, after[i].updated_at) for i in changed
+                if not after[i].updated_at > before[i].updated_at]
+        assert not late, late
+        assert all(after[i].updated_at == before[i].updated_at for i in set(before) - changed)
         return {
             "summary": asdict(summary),
             "postings": [tuple(r) for r in conn.execute(
                 select(*[c for c in postings.c if c.name != "id"])
                 .order_by(postings.c.claim_id, postings.c.id))],
-            "claims": [tuple(r) for r in conn.execute(select(claims).order_by(claims.c.id))],
+            "claims": [tuple(r) for r in conn.execute(
+                select(*[c for c in claims.c if c.name != "updated_at"])
+                .order_by(claims.c.id))],
             "events": [tuple(r) for r in conn.execute(
                 select(*[c for c in events.c if c.name != "id"])
                 .order_by(events.c.claim_id, events.c.kind))],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -71,10 +71,27 @@ def decode_cursor(cursor: str) -> int:
                                "allowed": "next_cursor fra forrige svar"}]) from None
 
 
+def parse_since(text: str) -> datetime:
+    """``updated_since``: an ISO 8601 time with its offset (``2026-12-03T15:00:00Z``, or
+    ``+01:00``) or a date (its midnight UTC), as naive UTC."""
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time())
+        at = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
+        if at.tzinfo is None:
+            raise ValueError(text)
+        return at.astimezone(UTC).replace(tzinfo=None)
+    except ValueError:
+        raise Problem(422, f"updated_since: ugyldig tidspunkt {text[:40]!r}", errors=[
+            {"field": "updated_since", "message": f"ugyldig tidspunkt {text[:40]!r}",
+             "allowed": "ISO 8601 med tidssone, f.eks. 2026-12-03T15:00:00Z, eller en dato"}]
+        ) from None
+
+
 @router.get("/claims", responses={400: {"description": "Ugyldig cursor", **PROBLEM}})
 def claim_list(request: Request, who: Principal = Depends(principal),
                status: str | None = None, stage: str | None = None,
-               cursor: str | None = None,
+               cursor: str | None = None, updated_since: str | None = None,
                limit: int = Query(100, ge=1, le=500)) -> Any:
     """Sakene forespørselen kan se, i id-rekkefølge, en side om gangen (``next_cursor``)."""
     for field, value, allowed in (("status", status, STATUSES), ("stage", stage, STAGES)):
@@ -83,9 +100,11 @@ def claim_list(request: Request, who: Principal = Depends(principal),
                           errors=[{"field": field, "message": f"ukjent verdi {value[:40]!r}",
                                    "allowed": ", ".join(allowed)}])
     after = decode_cursor(cursor) if cursor is not None else None
+    since = parse_since(updated_since) if updated_since is not None else None
     with engine_of(request).connect() as conn:
         rows = read.list_cases(conn, as_of=today(), status=status, stage=stage,
-                               limit=limit + 1, principal=who, after_id=after, with_id=True)
+                               limit=limit + 1, principal=who, after_id=after, with_id=True,
+                               updated_since=since)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1]["id"]) if more else None

@@ -12,7 +12,7 @@ agree; an interest posting carries its ``period`` and ``rates`` as the letters s
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -67,11 +67,13 @@ def _overpaid(conn: Connection, ids: list[int]) -> dict[int, Decimal]:
 def list_cases(conn: Connection, *, as_of: date, status: str | None = None,
                stage: str | None = None, limit: int | None = None, search: str | None = None,
                creditor: str | None = None, principal: Principal | None = None,
-               after_id: int | None = None, with_id: bool = False) -> list[dict[str, Any]]:
+               after_id: int | None = None, with_id: bool = False,
+               updated_since: datetime | None = None) -> list[dict[str, Any]]:
     """Cases in id order, optionally filtered; an unknown filter value is refused, not empty.
 
     ``principal`` narrows to the claims it may see (:mod:`krav.cases.access`), ``after_id`` to
-    the claims after that id (the API's cursor); ``with_id`` adds each row's ``id``.
+    the claims after that id (the API's cursor); ``with_id`` adds each row's ``id``;
+    ``updated_since`` (naive UTC) to the claims changed at or after it.
 
     ``search`` finds cases as ``krav case show`` does (``cases.search``); ``creditor`` (org
     number) narrows to one creditor. Every row carries ``to_pay_today`` and ``owed_back`` as of
@@ -100,6 +102,8 @@ def list_cases(conn: Connection, *, as_of: date, status: str | None = None,
     query = scoped(query, principal)
     if after_id is not None:
         query = query.where(claims.c.id > after_id)
+    if updated_since is not None:
+        query = query.where(claims.c.updated_at >= updated_since)
     if status:
         query = query.where(claims.c.status == status)
     if stage:

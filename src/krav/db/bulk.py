@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, Table
 
+from krav.db.tables import utcnow
 from krav.kernel.errors import UnableToProceed
 
 IN_CHUNK = 20_000  # bound parameters per IN list (SQLite allows 32 766, PostgreSQL 65 535)
@@ -108,6 +109,8 @@ def update_versioned(conn: Connection, table: Table, columns: Sequence[str],
         return
     mark = placeholder(conn)
     sets = ", ".join(f'"{c}" = {mark}' for c in columns)
+    if "updated_at" in table.c:  # what a Core update sets by itself (claims.updated_at)
+        sets += f', "updated_at" = \'{utcnow():%Y-%m-%d %H:%M:%S.%f}\''
     sql = (f'UPDATE "{table.name}" SET {sets}, "version" = "version" + 1 '
            f'WHERE "id" = {mark} AND "version" = {mark}')
     converters = _converters(conn, table, columns) + [None, None]

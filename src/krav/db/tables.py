@@ -6,6 +6,8 @@ with ``executemany`` and never load one object per row.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -34,6 +36,11 @@ metadata = MetaData(
 )
 
 Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    """Naive UTC now, as every timestamp column stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 creditors = Table(
     "creditors",
@@ -115,8 +122,14 @@ claims = Table(
     Column("recovery_costs_ore", BigInteger, nullable=False, default=0),  # gross fees+salær
     Column("compensation_ore", BigInteger, nullable=False, default=0),  # § 3a claimed
     Column("version", Integer, nullable=False, default=0),
+    # when the row last changed (UTC, the server's clock): set by every Core insert and update
+    # of ``claims`` (``default``/``onupdate``) and by the set-wise payment UPDATE
+    # (ledger.setwise); ``GET /api/v1/claims?updated_since=`` filters on it. NULL: not changed
+    # since before migration 0011.
+    Column("updated_at", DateTime, nullable=True, default=utcnow, onupdate=utcnow),
     UniqueConstraint("creditor_id", "invoice_number", name="uq_claims_creditor_invoice"),
 )
+Index("ix_claims_updated_at", claims.c.updated_at)
 # The nightly run's selection: status = 'open' AND next_action_on <= as_of, answered from the index.
 Index("ix_claims_due", claims.c.status, claims.c.next_action_on)
 # ``krav case show 1001`` / ``krav cases --search 1001``: an invoice number across creditors.

@@ -33,6 +33,7 @@ from sqlalchemy import Connection
 
 from krav.cases.policy import residual_write_off_ore
 from krav.db.bulk import insert_prepared, json_text, select_in
+from krav.db.tables import utcnow
 from krav.kernel.errors import NotFound, UnableToProceed
 from krav.kernel.money import from_ore, to_ore
 from krav.law import rules
@@ -257,14 +258,15 @@ def _write(conn: Connection, staged: list[tuple], changed: list[tuple],
         conn.exec_driver_sql(
             'INSERT INTO postings (claim_id, "on", kind, component, amount_ore, rule, '
             'reference, inputs, payment_id, "key") ' + select.format(inputs=inputs[kind]))
-    updated = conn.exec_driver_sql(
+    updated = conn.exec_driver_sql(  # claims.updated_at: naive UTC, as the Core updates
         "UPDATE claims SET principal_ore = s.principal_after, interest_ore = s.interest_after, "
         "costs_ore = s.costs_after, interest_through = s.paid_on, "
         "status = CASE WHEN s.closes = 1 THEN 'closed' ELSE claims.status END, "
         "close_reason = CASE WHEN s.closes = 1 THEN 'paid' ELSE claims.close_reason END, "
         "closed_on = CASE WHEN s.closes = 1 THEN s.paid_on ELSE claims.closed_on END, "
         "next_action_on = CASE WHEN s.closes = 1 THEN NULL ELSE claims.next_action_on END, "
-        f"version = claims.version + 1 FROM {CLAIMS} s "
+        f"version = claims.version + 1, updated_at = '{utcnow():%Y-%m-%d %H:%M:%S.%f}' "
+        f"FROM {CLAIMS} s "
         "WHERE claims.id = s.claim_id AND claims.version = s.version").rowcount
     if updated not in (-1, len(changed)):
         raise UnableToProceed(
