@@ -55,6 +55,10 @@ class Settings:
     trusted_proxies: str = ""
     log_level: str = "info"
     outbox_warn_minutes: int = 60  # healthz marks the outbox stale past this age
+    # encrypts webhook secrets at rest (krav must sign with them, so they cannot be hashed)
+    secret_key: str = ""
+    webhook_max_attempts: int = 8  # a webhook delivery is parked after this many failures
+    webhook_allow_local: int = 0  # 1: webhook URLs on 127.0.0.1/localhost allowed (tests, dev)
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -86,7 +90,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise InvalidInput(f"ukjent verdi {values['log_level']!r}", where="KRAV_LOG_LEVEL",
                            allowed=", ".join(LOG_LEVELS))
     for name in ("session_hours", "session_idle_minutes", "invite_hours", "reset_minutes",
-                 "outbox_warn_minutes"):
+                 "outbox_warn_minutes", "webhook_max_attempts"):
         if name in values and int(values[name]) < 1:  # type: ignore[call-overload]
             raise InvalidInput("må være minst 1", where=f"KRAV_{name.upper()}")
     public_url = str(values.get("public_url", Settings.public_url)).strip()

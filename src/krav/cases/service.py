@@ -31,8 +31,12 @@ def claim_by_ref(conn: Connection, ref: str) -> Any:
 
 def _event(conn: Connection, claim_id: int, on: date, kind: str, detail: dict[str, Any],
            actor: str = "operator") -> None:
-    conn.execute(insert(events).values(claim_id=claim_id, on=on, kind=kind, detail=detail,
-                                       actor=actor))
+    from krav.webhooks.service import enqueue_event_row
+
+    event_id = conn.execute(insert(events).values(claim_id=claim_id, on=on, kind=kind,
+                                                  detail=detail, actor=actor)
+                            .returning(events.c.id)).scalar_one()
+    enqueue_event_row(conn, event_id, kind)  # dispute.opened, claim.closed (withdrawn)
 
 
 def _audit(conn: Connection, actor: Actor | None, action: str, claim: Any,

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "krav.web.cli",
     "krav.accounts.cli",
     "krav.audit.cli",
+    "krav.webhooks.cli",
 )
 
 

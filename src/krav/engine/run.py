@@ -263,10 +263,17 @@ def _apply(conn: Connection, plans: list[ClaimPlan], ctx: PlanContext, agency: A
          ctx.as_of if a.status == "closed" else None,
          plan.before.id, plan.before.version)
         for plan in changed for a in (plan.after,)])
+    from krav.webhooks.service import enqueue_events, enqueue_stage_letters, mark
+
+    letters_mark, events_mark = mark(conn, letters), mark(conn, events)
     insert_rows(conn, letters, _LETTER_COLUMNS, letter_rows)
     insert_rows(conn, events, ("claim_id", "on", "kind", "detail", "actor"), [
         (plan.before.id, ctx.as_of, kind, detail, "nightly")
         for plan in changed for kind, detail in plan.events])
+    # webhooks, set-wise from the rows just written: claim.stage_changed (a step letter or the
+    # transfer to collection) and claim.closed
+    enqueue_stage_letters(conn, letters_mark)
+    enqueue_events(conn, events_mark)
 
 
 def _balances_before_plan(conn: Connection, plans: list[ClaimPlan],

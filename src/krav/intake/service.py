@@ -96,7 +96,11 @@ def import_rows(conn: Connection, rows: Sequence[ClaimRow], *, as_of: date,
             "recovery_costs_ore": 0, "compensation_ore": 0, "version": 0,
         })
     _refuse_generated_kid_clashes(rows, claim_rows, source)
+    from krav.webhooks.service import enqueue_created, mark
+
+    claims_mark = mark(conn, claims)
     conn.execute(insert(claims), claim_rows)
+    enqueue_created(conn, claims_mark)  # claim.created, one INSERT … SELECT
     _post_principal(conn, rows, creditor_rows)
     incomplete = tuple(hold_reason(o, missing_fields(c._mapping))
                        for o, c in sorted(creditor_rows.items()) if missing_fields(c._mapping))

@@ -95,10 +95,14 @@ def allocate_payments(conn: Connection, items: Sequence[PaymentToAllocate], *, a
 
     The common case goes through ``ledger.setwise``; ``setwise=False`` sends every payment down
     the general path (the tests compare the two)."""
+    from krav.webhooks.service import enqueue_events, enqueue_payments, events_mark
+
     book = law_book()
     summary = AllocationSummary()
     if not items:
         return summary
+    mark = events_mark(conn)  # None when no webhook exists: nothing to enqueue below
+    items_in = items
     lane = allocate_setwise(conn, items, book=book) if setwise else SetwiseResult(rest=list(items))
     summary.payments, summary.closed = lane.payments, lane.closed
     summary.allocated_ore, summary.overpaid_ore = lane.allocated_ore, lane.overpaid_ore
@@ -110,6 +114,9 @@ def allocate_payments(conn: Connection, items: Sequence[PaymentToAllocate], *, a
     summary.part_paid = len(rest_notice_for)
     summary.rest_notices = _queue_rest_notices(conn, rest_notice_for, stages, as_of,
                                                agency or load_settings().agency, book)
+    if mark is not None:  # payment.booked and claim.closed, set-wise
+        enqueue_payments(conn, [i.payment_id for i in items_in if i.payment_id])
+        enqueue_events(conn, mark)
     return summary
 
 

@@ -295,11 +295,12 @@ def dispatch_command(
         while not stopping:  # SIGTERM: finish the letter in hand, then stop
             report = dispatch_batch(engine, channels, now=now_utc(), config=config)
             mails = _account_mail(engine, channels, settings)
-            for outcome, n in [*report.outcomes.items(), *mails.items()]:
+            hooks = _webhooks(engine, settings, batch=batch, lease=lease)
+            for outcome, n in [*report.outcomes.items(), *mails.items(), *hooks.items()]:
                 totals[outcome] = totals.get(outcome, 0) + n
             for outcome in ("parked", "held", "uncertain"):
                 stuck += report.letter_ids.get(outcome, [])
-            if report.claimed or mails:
+            if report.claimed or mails or hooks:
                 continue
             if once:
                 break
@@ -318,7 +319,9 @@ def dispatch_command(
 
 
 #: What ``krav dispatch`` did with each letter, in its summary line.
-OUTCOME_NB = {"sent": "sendt", "print": "til utskrift", "retry": "prøves igjen senere",
+OUTCOME_NB = {"webhook_delivered": "webhooks levert", "webhook_retry": "webhooks prøves igjen",
+              "webhook_parked": "webhooks parkert",
+              "sent": "sendt", "print": "til utskrift", "retry": "prøves igjen senere",
               "parked": "parkert", "held": "holdt tilbake", "uncertain": "usikre (parkert)"}
 #: Exit code when a command leaves letters for a person (as ``krav run`` does for held work).
 LEFT_UNDONE = 3
@@ -342,6 +345,19 @@ def _report_waiting(engine, *, ids: list[int] | None = None,  # type: ignore[no-
                       "årsaken og send på nytt med «krav letters retry ID».",
                       markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(LEFT_UNDONE)
+
+
+def _webhooks(engine, settings, *, batch: int,  # type: ignore[no-untyped-def]
+              lease: int) -> dict[str, int]:
+    """Webhook deliveries go out with the letters (krav.webhooks.delivery); without
+    ``KRAV_SECRET_KEY`` they cannot be signed and wait."""
+    from krav.webhooks.delivery import HookConfig, dispatch_webhooks
+
+    if not settings.secret_key:
+        return {}
+    return dispatch_webhooks(engine, now=now_utc(), config=HookConfig(
+        secret_key=settings.secret_key, batch=batch, lease=timedelta(seconds=lease),
+        max_attempts=settings.webhook_max_attempts))
 
 
 def _account_mail(engine, channels, settings) -> dict[str, int]:  # type: ignore[no-untyped-def]

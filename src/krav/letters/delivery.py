@@ -52,8 +52,12 @@ def awaiting_letter():  # type: ignore[no-untyped-def]
 
 
 def _event(conn: Connection, claim_id: int, on: date, kind: str, detail: dict) -> None:
-    conn.execute(insert(events).values(claim_id=claim_id, on=on, kind=kind, detail=detail,
-                                       actor="letters"))
+    from krav.webhooks.service import enqueue_event_row
+
+    event_id = conn.execute(insert(events).values(claim_id=claim_id, on=on, kind=kind,
+                                                  detail=detail, actor="letters")
+                            .returning(events.c.id)).scalar_one()
+    enqueue_event_row(conn, event_id, kind)  # claim.closed
 
 
 def _fee_prefix(step_key: str) -> str:

@@ -151,6 +151,10 @@ def finish(engine: Engine, item: OutboxItem, *, status: str, error: str | None =
         result = conn.execute(
             update(letters).where(letters.c.id == item.id, letters.c.status == "sending",
                                   letters.c.attempts == item.attempts).values(**values))
+        if result.rowcount == 1 and status == "sent":
+            from krav.webhooks.service import enqueue_letters
+
+            enqueue_letters(conn, [item.id])  # letter.sent
         if result.rowcount == 1 and status in ("parked", "held") and on is not None:
             delivery.reverse_fees(conn, [item.id], on=on,
                                   reason="brevet kunne ikke sendes" if status == "parked"

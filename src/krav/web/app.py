@@ -21,6 +21,7 @@ from krav.web.middleware import RequestMiddleware
 
 ROUTERS = ("krav.web.health", "krav.accounts.pages", "krav.accounts.api")
 ROUTERS += ("krav.cases.api", "krav.intake.api")  # the REST API: claims and the creditor
+ROUTERS += ("krav.webhooks.api",)  # webhooks
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
