@@ -203,3 +203,24 @@ def test_repeated_failure_parks_the_delivery_for_the_operator(krav, client, engi
         assert retry(engine, None, now=at) == 1
         assert dispatch_webhooks(engine, now=at, config=CONFIG) == {"webhook_delivered": 1}
         assert failed(engine) == []
+
+
+def test_the_nightly_run_and_sent_letters_enqueue_stage_changes_and_letter_sent(
+        krav, client, engine, tmp_path):
+    from tests.factories import run_days
+
+    subscribe(client, key_for(krav, NORDLYS.orgnr), "https://erp.example/x",
+              ["claim.stage_changed", "letter.sent"])
+    import_claims(engine, tmp_path, [claim_row(invoice="1"),
+                                     claim_row(creditor=FJORDNETT, invoice="2")])
+    run_days(engine, date(2026, 1, 6), date(2026, 2, 10))
+    rows = _deliveries(engine)
+    stages = [d for d in rows if d["event_type"] == "claim.stage_changed"]
+    sent = [d for d in rows if d["event_type"] == "letter.sent"]
+    assert stages and len(sent) == len(stages)  # each step letter: a stage and its sending
+    assert {d["claim_id"] for d in rows} == {1}  # the other creditor has no subscription
+    from krav.webhooks.delivery import _data
+    with engine.connect() as conn:
+        data = _data(conn, [type("R", (), {"id": d["id"], "source": d["source"],
+                                           "source_id": d["source_id"]}) for d in stages])
+    assert data[stages[0]["id"]]["stage"] == "reminder"

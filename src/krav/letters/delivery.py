@@ -341,6 +341,12 @@ def record_sent(conn: Connection, letter_ids: list[int], *, on: date, book: Any)
                                            letters.c.dispatched_on.is_(None))
                      .values(status="sent", dispatched_on=on, last_error=None,
                              next_attempt_at=None))
+    if rows:
+        from krav.webhooks.service import enqueue_letters, mark
+
+        if mark(conn) is not None:  # letter.sent, one INSERT … SELECT per 1000 letters
+            for start in range(0, len(rows), 1000):
+                enqueue_letters(conn, [r["id"] for r in rows[start:start + 1000]])
     for row in rows:
         if row["sent_on"] < on and row["deadline"] is not None:
             later = on + (row["deadline"] - row["sent_on"])
