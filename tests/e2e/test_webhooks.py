@@ -21,7 +21,8 @@ from tests.webhook_support import Receiver
 from krav.settings import Settings
 from krav.web.app import create_app
 from krav.webhooks.delivery import HookConfig, dispatch_webhooks, failed, retry
-from krav.webhooks.tables import EVENTS, webhook_deliveries as wd, webhooks
+from krav.webhooks.tables import EVENTS, webhooks
+from krav.webhooks.tables import webhook_deliveries as wd
 
 KEY = "test-secret-key-for-webhooks"
 NOW = datetime(2026, 1, 20, 12, 0, 0)
@@ -78,8 +79,8 @@ def test_secret_shown_once_stored_encrypted_and_other_creditors_get_404(krav, cl
                          ("get", f"/api/v1/webhooks/{made['id']}/deliveries"),
                          ("delete", f"/api/v1/webhooks/{made['id']}")):
         theirs = getattr(client, method)(path, headers=fjordnett)
-        missing = getattr(client, method)(path.replace(f"/webhooks/{made['id']}", "/webhooks/99999"),
-                                          headers=fjordnett)
+        other = path.replace(f"/webhooks/{made['id']}", "/webhooks/99999")
+        missing = getattr(client, method)(other, headers=fjordnett)
         assert theirs.status_code == missing.status_code == 404, theirs.text
         assert theirs.headers["content-type"].startswith("application/problem+json")
         assert theirs.json()["detail"] == f"ukjent webhook {made['id']}"
