@@ -6,6 +6,7 @@ its item and field), idempotent retries, the creditor's profile, and the audit r
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -273,6 +274,15 @@ TENANCY = {
     ("GET", "/api/v1/creditor"): ("get", f"/api/v1/creditor?orgnr={NORDLYS.orgnr}", None, 404),
     ("PATCH", "/api/v1/creditor"): ("patch", f"/api/v1/creditor?orgnr={NORDLYS.orgnr}",
                                     {"email": "x@fjordnett.no"}, 404),
+    # webhook 1 is Nordlys's (made in the test); a key cannot name another creditor
+    ("GET", "/api/v1/webhooks"): ("get", "/api/v1/webhooks", None, 200),
+    ("POST", "/api/v1/webhooks"): ("post", "/api/v1/webhooks", {
+        "url": "https://erp.example/h", "events": ["claim.created"],
+        "creditor": NORDLYS.orgnr}, 422),
+    ("GET", "/api/v1/webhooks/{webhook_id}"): ("get", "/api/v1/webhooks/1", None, 404),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): ("delete", "/api/v1/webhooks/1", None, 404),
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): (
+        "get", "/api/v1/webhooks/1/deliveries", None, 404),
 }
 
 
@@ -299,8 +309,18 @@ def test_no_api_route_leaks_another_creditors_data(krav, client, engine) -> None
     with engine.connect() as conn:
         nordlys_profile = conn.execute(select(creditors).where(
             creditors.c.orgnr == NORDLYS.orgnr)).one()
-    before = count(engine)
-    leaks = ["K-0000001", "K-0000002", "K-0000003", NORDLYS.orgnr, NORDLYS.name]
+    from krav.accounts.principal import Actor, Principal
+    from krav.webhooks.service import create
+    from krav.webhooks.tables import webhooks
+
+    with engine.begin() as conn:
+        hook = create(conn, creditor_id=nordlys_profile.id, url="https://nordlys.example/h",
+                      events_=["claim.created"], secret_key="k",
+                      actor=Actor(Principal.cli("test"), datetime(2026, 1, 6)))
+    assert hook.row["id"] == 1
+    before, hooks_before = count(engine), count(engine, webhooks)
+    leaks = ["K-0000001", "K-0000002", "K-0000003", NORDLYS.orgnr, NORDLYS.name,
+             "nordlys.example"]
     for key, (method, url, body, status) in sorted(TENANCY.items()):
         answer = client.request(method.upper(), url, headers=fjordnett,
                                 **({"json": body} if body is not None else {}))
@@ -311,7 +331,9 @@ def test_no_api_route_leaks_another_creditors_data(krav, client, engine) -> None
     with engine.connect() as conn:
         assert conn.execute(select(creditors).where(
             creditors.c.orgnr == NORDLYS.orgnr)).one() == nordlys_profile
-    assert count(engine) == before
+    assert count(engine) == before and count(engine, webhooks) == hooks_before
+    with engine.connect() as conn:
+        assert conn.execute(select(webhooks.c.deleted_at)).scalar() is None
 
 
 def test_updated_since_lists_the_claims_changed_after_a_time(krav, client, engine) -> None:  # type: ignore[no-untyped-def]
