@@ -49,11 +49,12 @@ def warnings(book: LawBook, day: date, days: int = WARN_DAYS) -> list[str]:
 def report(book: LawBook, first: date, days: int) -> dict[str, Any]:
     """The ``krav law check --json`` document (keys documented in README)."""
     last = first + timedelta(days=days)
+    gaps = book.gaps(first, last)
     return {
         "from": first,
         "to": last,
-        "ok": not book.gaps(first, last),
-        "gaps": [_gap_json(g) for g in book.gaps(first, last)],
+        "ok": not gaps,
+        "gaps": [_gap_json(g) for g in gaps],
         "conflicts": [_conflict_json(c) for c in book.conflicts],
     }
 
