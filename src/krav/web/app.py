@@ -16,12 +16,13 @@ from sqlalchemy import Engine
 
 from krav.db.engine import make_engine
 from krav.settings import Settings, load_settings
-from krav.web import problems
+from krav.web import docs, problems
 from krav.web.middleware import RequestMiddleware
 
 ROUTERS = ("krav.web.health", "krav.accounts.pages", "krav.accounts.api")
 ROUTERS += ("krav.cases.api", "krav.intake.api")  # the REST API: claims and the creditor
 ROUTERS += ("krav.webhooks.api",)  # webhooks
+ROUTERS += ("krav.web.docs",)  # /api/v1/docs: Swagger UI, served locally
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
@@ -38,6 +39,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(RequestMiddleware)
     app.mount("/static", StaticFiles(directory=str(files("krav.web") / "static")),
               name="static")
+    app.mount(docs.VENDOR_URL, StaticFiles(directory=str(docs.vendor_directory())),
+              name="api-docs-vendor")
     for name in ROUTERS:
         app.include_router(importlib.import_module(name).router)
     return app
