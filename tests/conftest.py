@@ -34,6 +34,16 @@ def _no_local_law(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KRAV_LAW_DIR", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_default_database(monkeypatch: pytest.MonkeyPatch,
+                         tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A command run without ``--db`` (``krav law set`` audits into the default database) uses
+    a scratch SQLite file, never ``krav.db`` in the working directory."""
+    if "KRAV_DATABASE_URL" not in os.environ:
+        path = tmp_path_factory.getbasetemp() / "default.db"
+        monkeypatch.setenv("KRAV_DATABASE_URL", f"sqlite:///{path}")
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 

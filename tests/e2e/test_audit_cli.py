@@ -66,7 +66,7 @@ def test_each_command_that_changes_data_writes_one_row(krav, engine, tmp_path) -
     krav.json("settle", "--creditor", NORDLYS.orgnr, "--period", "2026-01", "--as-of",
               "2026-02-01")
     assert actions(krav) == [
-        "claims.import", "case.pause", "case.resume", "case.dispute", "case.resume",
+        "claims.import", "run", "case.pause", "case.resume", "case.dispute", "case.resume",
         "creditor.set_policy", "creditor.set_order", "payments.import", "payment.refund",
         "payment.credit_note", "payment.direct", "case.withdraw", "settle"]
     assert actions(krav, "--case", REF) == [
@@ -100,6 +100,40 @@ def test_letters_retry_and_returned_are_audited(krav, engine) -> None:  # type: 
     rows = [r for r in krav.json("audit", "--case", REF) if r["action"] == "letter.retry"]
     assert len(rows) == 1 and rows[0]["details"]["letter_id"] == letter_id
     assert rows[0]["details"]["was"] == "parked"
+
+
+def test_the_run_printing_handing_over_and_law_values_are_audited(krav, engine, tmp_path,
+                                                                   monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The nightly run (one row with what it did; a dry run none), the print file and its
+    handing to the post (a row per letter, naming its case), and a law value set locally."""
+    from tests.factories import OLA
+
+    krav.json("import", "claims", str(write_csv(tmp_path / "ola.csv", [
+        claim_row(debtor=OLA, invoice="1003")])))  # no e-mail: his reminder is printed
+    krav.ok("run", "--as-of", "2026-01-19", "--dry-run")
+    assert actions(krav) == ["claims.import", "claims.import"]
+    krav.ok("run", "--as-of", "2026-01-19")
+    (run,) = [r for r in krav.json("audit") if r["action"] == "run"]
+    assert run["details"]["as_of"] == "2026-01-19" and run["details"]["claims_changed"] == 3
+    assert run["details"]["letters"] == {"reminder": 3} and run["case"] is None
+    assert krav.post("2026-01-19", tmp_path / "print") == 1
+    printed = [r for r in krav.json("audit") if r["action"] == "letters.print_batch"]
+    assert [r["details"]["letters"] for r in printed] == [1]
+    handed = [r for r in krav.json("audit", "--case", "K-0000003")
+              if r["action"] == "letters.handed"]
+    assert len(handed) == 1 and handed[0]["details"]["on"] == "2026-01-19"
+    assert handed[0]["details"]["file"] == "2026-01-19-print.pdf"
+    assert handed[0]["creditor"] == NORDLYS.orgnr
+    monkeypatch.setenv("KRAV_LAW_DIR", str(tmp_path / "law"))
+    krav.ok("law", "set", "interest/forsinkelsesrente", "--from", "2027-01-01", "--value", "12.00",
+            "--source", "Norges Bank og Finanstilsynet, 2027-1")
+    (law,) = [r for r in krav.json("audit") if r["action"] == "law.set"]
+    assert law["details"]["quantity"] == "interest/forsinkelsesrente"
+    assert law["details"]["from"] == "2027-01-01" and "Norges Bank" in law["details"]["source"]
+    before = len(krav.json("audit"))
+    code, _, err = krav("law", "set", "interest/forsinkelsesrente", "--from", "2027-01-01",
+                        "--value", "tre", "--source", "x")
+    assert code != 0 and len(krav.json("audit")) == before  # refused: no row
 
 
 def test_creditor_profile_commands_are_audited(krav) -> None:  # type: ignore[no-untyped-def]

@@ -15,6 +15,7 @@ from tests.factories import (
     Krav,
     add_creditor,
     claim_row,
+    import_claims,
     letters_of,
     table_counts,
     write_csv,
@@ -179,8 +180,29 @@ def test_the_run_holds_a_creditor_whose_profile_is_incomplete(krav, engine, tmp_
     assert reminder["content"]["creditor"]["address"] == "Kraftveien 2"
 
 
-def test_a_creditor_with_an_incomplete_profile_and_an_unlawful_policy_names_both(engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_held_creditor_without_a_step_due_does_not_fail_the_run(krav, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A new client whose profile is still incomplete and whose claims have no step due yet
+    (or who has none) is listed by `krav creditor list`, but is no reason for the nightly run to
+    exit 3 every night."""
+    add_creditor(engine, FJORDNETT)
+    krav.json("import", "claims", str(write_csv(tmp_path / "c.csv", [
+        claim_row(creditor=FJORDNETT, invoice="F1")])))
+    add_creditor(engine, NORDLYS)
+    with engine.begin() as conn:
+        conn.execute(update(creditors).where(creditors.c.orgnr == NORDLYS.orgnr)
+                     .values(account_number="", address=""))
+    assert {c["orgnr"]: bool(c["missing"]) for c in krav.json("creditor", "list")} == {
+        NORDLYS.orgnr: True, FJORDNETT.orgnr: False}
+    code, out, err = krav("run", "--as-of", "2026-01-19")
+    assert code == 0, err
+    assert "holdes tilbake" not in err
+    assert [lt["kind"] for lt in letters_of(engine, "K-0000001")] == ["reminder"]
+
+
+def test_a_creditor_with_an_incomplete_profile_and_an_unlawful_policy_names_both(  # type: ignore[no-untyped-def]
+        engine, tmp_path) -> None:
     add_creditor(engine, NORDLYS, policy={"demand_deadline_days": 7})
+    import_claims(engine, tmp_path, [claim_row()])
     with engine.begin() as conn:
         conn.execute(update(creditors).values(account_number=""))
     summary = run_nightly(engine, as_of=date(2026, 1, 19), dry_run=True)

@@ -225,3 +225,75 @@ def test_the_nightly_run_and_sent_letters_enqueue_stage_changes_and_letter_sent(
         data = _data(conn, [type("R", (), {"id": d["id"], "source": d["source"],
                                            "source_id": d["source_id"]}) for d in stages])
     assert data[stages[0]["id"]]["stage"] == "reminder"
+
+
+def _stage_data(engine) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The ``data`` of every claim.stage_changed delivery, oldest first."""
+    from krav.webhooks.delivery import _data
+
+    rows = [d for d in _deliveries(engine) if d["event_type"] == "claim.stage_changed"]
+    with engine.connect() as conn:
+        data = _data(conn, [type("R", (), {"id": d["id"], "source": d["source"],
+                                           "source_id": d["source_id"]}) for d in rows])
+    return [data[d["id"]] for d in rows]
+
+
+def test_a_pause_its_end_and_a_resume_are_stage_changes_too(krav, client, engine, tmp_path):
+    """A client following its cases by webhook learns when one stops and goes on again — by a
+    person's pause/resume and by the nightly run ending a pause — not only from letters."""
+    from krav.cases.service import pause, resume
+    from krav.engine.run import run_nightly
+
+    subscribe(client, key_for(krav, NORDLYS.orgnr), "https://erp.example/x",
+              ["claim.stage_changed"])
+    import_claims(engine, tmp_path, [claim_row(invoice="1"), claim_row(invoice="2")])
+    with engine.begin() as conn:
+        pause(conn, "K-0000001", on=date(2026, 1, 7), until=None, reason="Utsettelse")
+        resume(conn, "K-0000001", on=date(2026, 1, 9))
+        pause(conn, "K-0000002", on=date(2026, 1, 7), until=date(2026, 1, 12), reason="Avtale")
+    run_nightly(engine, as_of=date(2026, 1, 12))  # the pause of K-0000002 runs out
+    data = _stage_data(engine)
+    assert [(d["status"], d["on"]) for d in data] == [
+        ("paused", "2026-01-07"), ("open", "2026-01-09"), ("paused", "2026-01-07"),
+        ("open", "2026-01-12")]
+    assert {d["stage"] for d in data} == {"invoiced"} and data[0]["reason"] == "Utsettelse"
+
+
+def test_a_case_held_for_the_creditors_approval_is_a_stage_change(krav, client, engine,
+                                                                   tmp_path):
+    from tests.factories import run_days, set_policy
+
+    set_policy(engine, NORDLYS, {"approval_required": True})
+    subscribe(client, key_for(krav, NORDLYS.orgnr), "https://erp.example/x",
+              ["claim.stage_changed"])
+    import_claims(engine, tmp_path, [claim_row(invoice="1")])
+    run_days(engine, date(2026, 1, 6), date(2026, 3, 31))
+    stages = [d["stage"] for d in _stage_data(engine)]
+    assert stages[-1] == "awaiting_approval", stages
+    assert "collection" not in stages
+
+
+def test_healthz_shows_waiting_and_parked_webhooks_and_dispatch_exits_3_when_it_parks(
+        krav, client, engine, tmp_path, monkeypatch):
+    """The operator's two alarms for a receiver that keeps failing: ``/healthz`` counts the
+    deliveries waiting (with the oldest) and parked, and ``krav dispatch`` says so on standard
+    error and exits 3, as it does for letters it could not send."""
+    monkeypatch.setenv("KRAV_SECRET_KEY", KEY)
+    monkeypatch.setenv("KRAV_WEBHOOK_MAX_ATTEMPTS", "1")
+    with Receiver(always=500) as receiver:
+        subscribe(client, key_for(krav, NORDLYS.orgnr), receiver.url, ["claim.created"])
+        import_claims(engine, tmp_path, [claim_row(invoice="1")])
+        waiting = client.get("/healthz").json()["outbox"]
+        assert waiting["webhooks_waiting"] == 1 and waiting["webhooks_parked"] == 0
+        assert waiting["oldest_webhook"] is not None
+        code, out, err = krav("dispatch", "--once")
+        assert code == 3, (out, err)
+        assert "1 webhook-leveringer ble parkert" in err and "krav webhooks retry" in err
+        assert len(receiver.requests) == 1
+    parked = client.get("/healthz").json()["outbox"]
+    assert parked["webhooks_waiting"] == 0 and parked["webhooks_parked"] == 1
+    assert krav("dispatch", "--once")[0] == 0  # nothing parked by this run: a clean exit
+    assert "1 leveringer sendes på nytt" in krav.ok("webhooks", "retry", "--all")
+    (audited,) = [r for r in krav.json("audit") if r["action"] == "webhook.retry"]
+    assert audited["creditor"] == NORDLYS.orgnr and len(audited["details"]["deliveries"]) == 1
+    assert client.get("/healthz").json()["outbox"]["webhooks_waiting"] == 1

@@ -134,7 +134,7 @@ def resume(conn: Connection, ref: str, *, on: date, actor: Actor | None = None) 
                               "saker kan gjenopptas")
     next_on = _next_after_resume(claim["stage"], _stopped_schedule(conn, claim), on)
     _set(conn, claim, status="open", next_action_on=next_on)
-    _event(conn, claim["id"], on, "resumed", {"from": claim["status"]})
+    _event(conn, claim["id"], on, "resumed", {"from": claim["status"], "stage": claim["stage"]})
     _audit(conn, actor, "case.resume", claim, on=on.isoformat(), was=claim["status"])
 
 
@@ -151,7 +151,8 @@ def pause(conn: Connection, ref: str, *, on: date, until: date | None, reason: s
                            allowed="en dato etter pausedagen")
     _set(conn, claim, status="paused", next_action_on=until)
     _event(conn, claim["id"], on, "paused", {"until": until.isoformat() if until else None,
-                                             "reason": reason, **_scheduled(claim)})
+                                             "reason": reason, "stage": claim["stage"],
+                                             **_scheduled(claim)})
     _audit(conn, actor, "case.pause", claim, on=on.isoformat(), reason=reason,
            until=until.isoformat() if until else None)
 
@@ -184,11 +185,15 @@ def resume_expired_pauses(conn: Connection, as_of: date) -> int:
         saved = stopped.get(r.id, {}).get("next_action_on")
         next_on = _next_after_resume(r.stage, date.fromisoformat(saved) if saved else None, as_of)
         updates.append(("open", next_on, r.id, r.version))
-        resumed.append((r.id, as_of, "resumed", {"from": "paused",
+        resumed.append((r.id, as_of, "resumed", {"from": "paused", "stage": r.stage,
                                                  "until": r.next_action_on.isoformat()},
                         "nightly"))
+    from krav.webhooks.service import enqueue_events, events_mark
+
+    mark = events_mark(conn)
     update_versioned(conn, claims, ("status", "next_action_on"), updates)
     insert_rows(conn, events, ("claim_id", "on", "kind", "detail", "actor"), resumed)
+    enqueue_events(conn, mark)  # claim.stage_changed (resumed), set-wise
     return len(rows)
 
 

@@ -13,6 +13,7 @@ from krav.cli.apps import app
 from krav.cli.common import (
     DbOption,
     JsonOption,
+    cli_actor,
     console,
     day_option,
     open_db,
@@ -44,12 +45,13 @@ def run_command(
 
 def _run(engine, day, *, as_json: bool, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
     if as_json:
-        summary = run_nightly(engine, as_of=day, dry_run=dry_run)
+        summary = run_nightly(engine, as_of=day, dry_run=dry_run, actor=cli_actor())
         print_json(summary.to_json())
         _warn_held(summary)
         return
     with progress_bar(f"Nattkjøring {day}") as report:
-        summary = run_nightly(engine, as_of=day, dry_run=dry_run, progress=report)
+        summary = run_nightly(engine, as_of=day, dry_run=dry_run, progress=report,
+                              actor=cli_actor())
     table = Table(title=f"Nattkjøring {day}{' (tørrkjøring)' if dry_run else ''}")
     table.add_column("Hva")
     table.add_column("Antall", justify="right")

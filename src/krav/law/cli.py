@@ -13,7 +13,16 @@ import typer
 from rich.table import Table
 
 from krav.cli.apps import calc_app, kid_app, law_app
-from krav.cli.common import JsonOption, console, day_option, err_console, print_json
+from krav.cli.common import (
+    DbOption,
+    JsonOption,
+    cli_actor,
+    console,
+    day_option,
+    err_console,
+    open_db,
+    print_json,
+)
 from krav.kernel.dates import parse_date
 from krav.kernel.errors import InvalidInput
 from krav.kernel.ids import kid_algorithms, kid_valid, make_kid
@@ -92,10 +101,18 @@ def law_set(
     start: Annotated[str, typer.Option("--from", help="Gjelder fra (ÅÅÅÅ-MM-DD)")],
     value: Annotated[str, typer.Option("--value", help='Verdien, f.eks. "12.25"')],
     source: Annotated[str, typer.Option("--source", help="Kilden (forskrift, kunngjøring)")],
+    db: DbOption = None,
 ) -> None:
-    """Legg inn en kunngjort verdi lokalt (i KRAV_LAW_DIR), uten ny versjon av krav."""
+    """Legg inn en kunngjort verdi lokalt (i KRAV_LAW_DIR), uten ny versjon av krav. Endringen
+    står i revisjonssporet (`krav audit`) i databasen."""
+    from krav.audit.service import record
+
     day = parse_date(start, where="--from")
-    result = set_local_value(overlay_root(), quantity, day, value, source)
+    with open_db(db).begin() as conn:  # the audit row commits only if the value was written
+        result = set_local_value(overlay_root(), quantity, day, value, source)
+        record(conn, cli_actor(), "law.set", details={
+            "quantity": result.name, "from": result.start.isoformat(), "value": result.text,
+            "source": source, "replaced": result.replaced, "file": str(result.path)})
     replaced = f" (erstattet {result.replaced})" if result.replaced else ""
     typer.echo(f"{result.name} = {result.text} fra {result.start.isoformat()}{replaced}, "
                f"lagret lokalt i {result.path}")

@@ -63,7 +63,8 @@ def print_batch_command(
     day = day_option(date_, "--date")
     engine = open_db(db)
     result = print_batch(engine, day=day, out_dir=out, now=now_utc(),
-                         channels=channels_from_settings(load_settings()), split_letters=split)
+                         channels=channels_from_settings(load_settings()), split_letters=split,
+                         actor=cli_actor())
     if as_json:
         print_json({"date": day, "letters": result.letters, "pages": result.pages,
                     "pdf": str(result.pdf) if result.pdf else None,
@@ -125,7 +126,7 @@ def bounced_command(file: Annotated[Path, typer.Argument(help="Returmelding (DSN
     if key is None:
         raise InvalidInput("fant ingen brev-nøkkel (X-Krav-Key/Message-ID) i returmeldingen",
                            where=str(file))
-    changed = record_bounce(open_db(db), key, at=now_utc())
+    changed = record_bounce(open_db(db), key, at=now_utc(), actor=cli_actor())
     console.print(f"{key}: " + ("registrert som returnert; brevet sendes i posten."
                                 if changed else "var allerede registrert."))
 
@@ -160,7 +161,7 @@ def handed_command(
     from krav.letters.printing import mark_handed
 
     day = day_option(on, "--on")
-    result = mark_handed(open_db(db), target, on=day)
+    result = mark_handed(open_db(db), target, on=day, actor=cli_actor())
     if as_json:
         print_json({"on": day, "files": result.files, "letters": result.letters,
                     "already": result.already, "late": result.late})
@@ -315,7 +316,15 @@ def dispatch_command(
         summary = ", ".join(f"{v} {OUTCOME_NB.get(k, k)}" for k, v in sorted(totals.items()))
         console.print(f"Utboksen: {summary or 'ingenting å sende'}")
     sys.stdout.flush()
+    parked_hooks = totals.get("webhook_parked", 0)
+    if parked_hooks:
+        err_console.print(f"krav: {parked_hooks} webhook-leveringer ble parkert etter gjentatte "
+                          "feil. Se «krav webhooks failed»; rett mottakeren og send på nytt med "
+                          "«krav webhooks retry --all».", markup=False, highlight=False,
+                          soft_wrap=True)
     _report_waiting(engine, ids=stuck, what="ble ikke sendt")
+    if parked_hooks:
+        raise typer.Exit(LEFT_UNDONE)
 
 
 #: What ``krav dispatch`` did with each letter, in its summary line.

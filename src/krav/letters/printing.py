@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 
-from krav.db.tables import letters
+from krav.accounts.principal import Actor
+from krav.audit.service import record, record_many
+from krav.db.tables import claims, letters
 from krav.kernel.errors import InvalidInput, KravError, NotFound
 from krav.letters import delivery, outbox
 from krav.letters.channels import Channels
@@ -194,7 +196,8 @@ def _write_files(out_dir: Path, day: date, rows: list, files: list[Rendered],
 
 def print_batch(engine: Engine, *, day: date, out_dir: Path, now: datetime,
                 channels: Channels | None = None, split_letters: bool = False,
-                per_file: int = 2000, workers: int | None = None) -> PrintResult:
+                per_file: int = 2000, workers: int | None = None,
+                actor: Actor | None = None) -> PrintResult:
     """Write ``<day>-print.pdf`` (``<day>-print-<n>.pdf`` when the batch is cut into several
     files, compiled in parallel) and ``<day>-manifest.csv`` to ``out_dir``; the letters become
     ``printed`` — sent only when the file is marked handed (:func:`mark_handed`)."""
@@ -211,9 +214,30 @@ def print_batch(engine: Engine, *, day: date, out_dir: Path, now: datetime,
         manifest_path = out_dir / f"{day.isoformat()}-manifest.csv"
         write_manifest(manifest_path, manifest)
         _record(conn, rows, file_of, now)
+        record(conn, actor, "letters.print_batch", details={
+            "day": day.isoformat(), "letters": len(rows),
+            "files": [p.name for p in paths[:len(files)]]})
     pages = sum(f.pages[-1][1] for f in files)
     return PrintResult(paths[0], manifest_path, len(rows), pages, [*paths, manifest_path],
                        paths[:len(files)])
+
+
+def _audit_handed(conn: Connection, actor: Actor | None, letter_ids: list[int],
+                  on: date) -> None:
+    """One audit row per letter marked sent (its case and creditor), in one statement each
+    chunk."""
+    if actor is None:
+        return
+    for part in _chunks(letter_ids):
+        rows = conn.execute(select(letters.c.id, letters.c.claim_id, claims.c.creditor_id,
+                                   ld.c.provider_id)
+                            .join(claims, claims.c.id == letters.c.claim_id)
+                            .join(ld, and_(ld.c.letter_id == letters.c.id,
+                                           ld.c.channel == "print"))
+                            .where(letters.c.id.in_(part))).all()
+        record_many(conn, actor, "letters.handed", [
+            (r.claim_id, r.creditor_id, {"letter_id": r.id, "file": r.provider_id,
+                                         "on": on.isoformat()}) for r in rows])
 
 
 @dataclass(frozen=True)
@@ -224,7 +248,8 @@ class Handed:
     late: int  # letters dated before the handed day: their deadlines run from it
 
 
-def mark_handed(engine: Engine, target: str, *, on: date, book: object = None) -> Handed:
+def mark_handed(engine: Engine, target: str, *, on: date, book: object = None,
+                actor: Actor | None = None) -> Handed:
     """A print file (``2026-04-10-print.pdf``, or a path to it) or a day's whole batch
     (``2026-04-10``) was handed to the printer/post ``on``: its letters are sent that day.
 
@@ -268,5 +293,6 @@ def mark_handed(engine: Engine, target: str, *, on: date, book: object = None) -
             for part in _chunks(waiting):
                 conn.execute(update(ld).where(ld.c.letter_id.in_(part), ld.c.channel == "print")
                              .values(status="sent", sent_at=moment, updated_at=moment))
+            _audit_handed(conn, actor, waiting, on)
     return Handed(files=sorted({r.provider_id for r in rows}), letters=len(waiting),
                   already=len(rows) - len(waiting), late=late)

@@ -68,7 +68,8 @@ def _event(conn: Connection, letter_id: int, kind: str, on: date, detail: dict) 
                                        detail={"letter_id": letter_id, **detail}, actor="letters"))
 
 
-def record_bounce(engine: Engine, key: str, *, at: datetime, reason: str = "") -> bool:
+def record_bounce(engine: Engine, key: str, *, at: datetime, reason: str = "",
+                  actor: Actor | None = None) -> bool:
     """An e-mail bounced: the address is not used again and the letter goes back to the outbox,
     where routing now falls back to the next channel (print). ``False`` if already recorded."""
     with engine.begin() as conn:
@@ -85,6 +86,7 @@ def record_bounce(engine: Engine, key: str, *, at: datetime, reason: str = "") -
                      .values(status="pending", next_attempt_at=None, dispatched_on=None,
                              last_error=f"{key}: returnert"))
         _event(conn, row.letter_id, "letter_bounced", at.date(), {"channel": row.channel})
+        audit_letter(conn, actor, "letter.bounced", row.letter_id, key=key)
     return True
 
 

@@ -2,10 +2,10 @@
 
 200 when the database answers and its schema is at the newest migration, 503 otherwise (a
 load balancer then takes the instance out). The outbox's age — the oldest letter waiting to be
-sent (``pending``/``sending``, dated today or earlier) and the oldest waiting account e-mail —
-is reported, and marked ``stale`` past ``KRAV_OUTBOX_WARN_MINUTES``, but does not make the
-server unhealthy: a stuck dispatcher is an alarm for the operator, not a reason to stop serving
-pages.
+sent (``pending``/``sending``, dated today or earlier), the oldest waiting account e-mail and
+the oldest webhook delivery not yet made (with the count of parked ones) — is reported, and
+marked ``stale`` past ``KRAV_OUTBOX_WARN_MINUTES``, but does not make the server unhealthy: a
+stuck dispatcher is an alarm for the operator, not a reason to stop serving pages.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from krav.db.migrate import head_revision
 from krav.db.tables import letters
 from krav.settings import Settings
 from krav.web.deps import engine_of, now, settings_of
+from krav.webhooks.tables import webhook_deliveries as wd
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,7 +52,14 @@ def _outbox(conn, settings: Settings, at: datetime) -> dict[str, Any]:  # type: 
     count, oldest_day = conn.execute(select(func.count(), func.min(letters.c.sent_on))
                                      .where(*waiting)).one()
     mail = oldest_pending(conn)
+    hooks_waiting, oldest_hook = conn.execute(
+        select(func.count(), func.min(wd.c.created_at))
+        .where(wd.c.status.in_(("pending", "sending")))).one()
+    hooks_parked = conn.execute(select(func.count()).select_from(wd)
+                                .where(wd.c.status == "parked")).scalar_one()
     ages = []
+    if oldest_hook is not None:
+        ages.append((at - oldest_hook).total_seconds())
     if oldest_day is not None:
         ages.append((at - datetime.combine(oldest_day, datetime.min.time())).total_seconds())
     if mail is not None:
@@ -60,6 +68,9 @@ def _outbox(conn, settings: Settings, at: datetime) -> dict[str, Any]:  # type: 
     return {"letters_waiting": count,
             "oldest_letter": oldest_day.isoformat() if oldest_day else None,
             "oldest_account_mail": mail.isoformat(timespec="seconds") if mail else None,
+            "webhooks_waiting": hooks_waiting,
+            "oldest_webhook": oldest_hook.isoformat(timespec="seconds") if oldest_hook else None,
+            "webhooks_parked": hooks_parked,
             "age_seconds": int(age), "stale": age > settings.outbox_warn_minutes * 60}
 
 

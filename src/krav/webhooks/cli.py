@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import select
 
 from krav.cli.apps import app
-from krav.cli.common import DbOption, JsonOption, console, open_db, print_json
+from krav.cli.common import DbOption, JsonOption, cli_actor, console, open_db, print_json
 from krav.db.tables import creditors
 from krav.kernel.errors import NotFound
 
@@ -76,5 +76,5 @@ def retry_command(ids: Annotated[list[int] | None, typer.Argument(help="Levering
     if not ids and not all_:
         raise InvalidInput("oppgi leveringer (ID) eller --all")
     n = retry(open_db(db), None if all_ else ids,
-              now=datetime.now(UTC).replace(tzinfo=None))
+              now=datetime.now(UTC).replace(tzinfo=None), actor=cli_actor())
     console.print(f"{n} leveringer sendes på nytt.")

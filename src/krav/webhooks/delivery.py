@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, and_, or_, select, update
 
+from krav.accounts.principal import Actor
 from krav.db.tables import claims, creditors, events, letters, payments
 from krav.kernel.money import from_ore
 from krav.webhooks.service import decrypt, event_id, signature
@@ -80,6 +81,13 @@ def _data(conn, rows: list[Any]) -> dict[int, dict[str, Any]]:  # type: ignore[n
             data: dict[str, Any] = {"on": e.on.isoformat()}
             if e.kind == "transferred":
                 data["stage"] = "collection"
+            elif e.kind == "held":  # awaiting_approval or below_minimum: the stage itself
+                data.update(stage=detail.get("reason"), status="open")
+            elif e.kind in ("paused", "resumed"):
+                data.update(stage=detail.get("stage"),
+                            status="paused" if e.kind == "paused" else "open")
+                if detail.get("reason"):
+                    data["reason"] = detail["reason"]
             elif e.kind == "disputed":
                 data["reason"] = detail.get("reason")
             else:
@@ -211,12 +219,24 @@ def failed(engine: Engine, creditor_id: int | None = None) -> list[dict[str, Any
                  "creditor": r["orgnr"]} for r in conn.execute(query).mappings()]
 
 
-def retry(engine: Engine, ids: list[int] | None, *, now: datetime) -> int:
-    """Parked deliveries (all, or ``ids``) of live webhooks go back to the outbox, due now."""
+def retry(engine: Engine, ids: list[int] | None, *, now: datetime,
+          actor: Actor | None = None) -> int:
+    """Parked deliveries (all, or ``ids``) of live webhooks go back to the outbox, due now;
+    one audit row per creditor whose deliveries went back."""
+    from krav.audit.service import record_many
+
     live = select(webhooks.c.id).where(webhooks.c.deleted_at.is_(None))
     stmt = update(wd).where(wd.c.status == "parked", wd.c.webhook_id.in_(live))
     if ids:
         stmt = stmt.where(wd.c.id.in_(ids))
     with engine.begin() as conn:
-        return conn.execute(stmt.values(status="pending", attempts=0, next_attempt_at=now,
-                                        last_error=None)).rowcount
+        moved = conn.execute(stmt.values(status="pending", attempts=0, next_attempt_at=now,
+                                         last_error=None).returning(wd.c.id, wd.c.creditor_id)
+                             ).all()
+        per_creditor: dict[int, list[int]] = {}
+        for row in moved:
+            per_creditor.setdefault(row.creditor_id, []).append(row.id)
+        record_many(conn, actor, "webhook.retry", [
+            (None, creditor, {"deliveries": sorted(ids_)})
+            for creditor, ids_ in sorted(per_creditor.items())])
+        return len(moved)

@@ -27,9 +27,14 @@ from krav.kernel.errors import InvalidInput, KravError, NotFound
 from krav.webhooks.tables import EVENTS, webhooks
 from krav.webhooks.tables import webhook_deliveries as wd
 
-#: events rows (``events.kind``) that are webhook events
+#: events rows (``events.kind``) that are webhook events. ``claim.stage_changed`` is sent for
+#: every change of where the case stands that a client acts on — a step letter (see
+#: :func:`enqueue_stage_letters`), the transfer to collection, a case held for the creditor's
+#: approval or below its minimum, and a pause or resume (``data.stage`` and ``data.status``)
 EVENT_KINDS = {"disputed": "dispute.opened", "closed": "claim.closed",
-               "withdrawn": "claim.closed", "transferred": "claim.stage_changed"}
+               "withdrawn": "claim.closed", "transferred": "claim.stage_changed",
+               "held": "claim.stage_changed", "paused": "claim.stage_changed",
+               "resumed": "claim.stage_changed"}
 MAX_PER_CREDITOR = 20
 
 
