@@ -104,13 +104,30 @@ def test_the_program_help_exits_zero() -> None:
     assert done.returncode == 0 and "--period" in done.stdout and done.stderr == ""
 
 
+def _has_tables(path) -> bool:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'letters'"
+                                ).fetchone()[0] == 1
+    except sqlite3.Error:
+        return False
+
+
 def test_ctrl_c_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
     proc = subprocess.Popen(
         [sys.executable, "-m", "krav", "dispatch", "--interval", "30", "--db",
          f"sqlite:///{tmp_path / 'k.db'}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env={**os.environ, "KRAV_DEBUG": ""},
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(3)  # started and waiting between rounds
+    # started and waiting between rounds: its database is made (a busy machine may take a while)
+    database = tmp_path / "k.db"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not (
+            database.exists() and _has_tables(database)):
+        time.sleep(0.2)
+    time.sleep(1)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130

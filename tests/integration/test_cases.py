@@ -170,7 +170,8 @@ def test_a_pause_until_a_day_ends_in_that_days_nightly_run(book) -> None:  # typ
     assert letters_of(book)[0]["sent_on"] == date(2026, 2, 2)
     resumed = [e for e in events_of(book) if e["kind"] == "resumed"]
     assert [(e["on"], e["actor"], e["detail"]) for e in resumed] == [
-        (date(2026, 2, 2), "nightly", {"from": "paused", "until": "2026-02-02"})]
+        (date(2026, 2, 2), "nightly", {"from": "paused", "stage": "invoiced",
+                                         "until": "2026-02-02"})]
     assert run_nightly(book, as_of=date(2026, 2, 3)).resumed == 0  # once
 
 
