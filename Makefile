@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite bench lint previews clean
+.PHONY: demo test test-sqlite bench lint previews screenshots browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,12 @@ demo: $(STAMP)
 	rm -f krav.db krav.db-wal krav.db-shm
 	$(BIN)/krav demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 -q
+
+# Debian's Chromium for the browser tests and screenshots (apt-get as root; a message otherwise)
+browser:
+	@test -x /usr/bin/chromium || scripts/install-browser.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -27,6 +31,9 @@ lint: $(STAMP)
 
 previews: $(STAMP)
 	$(BIN)/krav letters previews --out docs/letters
+
+screenshots: $(STAMP) browser
+	$(BIN)/python scripts/screenshots.py docs/portal
 
 clean:
 	rm -rf $(VENV) krav.db krav.db-wal krav.db-shm out

@@ -58,6 +58,10 @@ TEXT = {
         "password_help": f"Minst {passwords.MIN_LENGTH} tegn. En setning du husker er bra.",
         "password_button": "Lagre passord",
         "password_saved": "Passordet er lagret. Logg inn med det nye passordet.",
+        "password_mismatch": "Passordene er ikke like. Skriv det samme passordet to ganger.",
+        "password_short": f"Passordet må ha minst {passwords.MIN_LENGTH} tegn.",
+        "password_long": f"Passordet kan ha høyst {passwords.MAX_LENGTH} tegn.",
+        "password_email": "Passordet kan ikke være e-postadressen.",
         "link_invalid": "Lenken er ugyldig, brukt eller utløpt. Be om en ny.",
         "logged_out": "Du er logget ut.",
         "home_title": "Du er innlogget", "role": "Rolle", "creditor": "Oppdragsgiver",
@@ -87,6 +91,10 @@ TEXT = {
                          "is good.",
         "password_button": "Save password",
         "password_saved": "Your password is saved. Log in with the new password.",
+        "password_mismatch": "The passwords are not the same. Type the same password twice.",
+        "password_short": f"The password must have at least {passwords.MIN_LENGTH} characters.",
+        "password_long": f"The password can have at most {passwords.MAX_LENGTH} characters.",
+        "password_email": "The password cannot be your e-mail address.",
         "link_invalid": "The link is invalid, used or expired. Ask for a new one.",
         "logged_out": "You are logged out.",
         "home_title": "You are logged in", "role": "Role", "creditor": "Creditor",
@@ -143,6 +151,21 @@ def _lang(request: Request) -> str:
     from krav.web.deps import language
 
     return language(request)
+
+
+def _password_error(password: str, repeated: str, email: str, t: dict[str, str],
+                    fallback: str) -> tuple[str, str]:
+    """The field a refused new password is about and the message in the page's language (the
+    rules are :func:`krav.accounts.passwords.check_new`'s)."""
+    if password != repeated:
+        return "repeated", t["password_mismatch"]
+    if len(password) < passwords.MIN_LENGTH:
+        return "password", t["password_short"]
+    if len(password) > passwords.MAX_LENGTH:
+        return "password", t["password_long"]
+    if password.strip().lower() == email.strip().lower():
+        return "password", t["password_email"]
+    return "password", fallback[:1].upper() + fallback[1:]
 
 
 @router.get("/")
@@ -247,7 +270,9 @@ def password_submit(request: Request, token: str,
             user = token_user(conn, token, at=now())
         if user is None:
             raise Problem(404, t["link_invalid"]) from None
+        field, message = _password_error(form.get("password", ""), form.get("repeated", ""),
+                                         user["email"], t, str(getattr(exc, "what", exc)))
         return _anonymous_form(request, "password.html", status=422, email=user["email"],
-                               min_length=passwords.MIN_LENGTH,
-                               error=getattr(exc, "what", str(exc)))
+                               min_length=passwords.MIN_LENGTH, error=message,
+                               error_field=field)
     return RedirectResponse("/login?melding=satt", status_code=303)
