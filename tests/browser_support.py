@@ -25,6 +25,7 @@ The fixtures in ``tests/browser/conftest.py`` are built from this module; ``make
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
@@ -95,6 +96,7 @@ class KravServer:
                 [sys.executable, "-m", "krav", "serve", "--host", "127.0.0.1",
                  "--port", str(self.port), "--db", self.db_url],
                 env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        atexit.register(self.stop)  # also when the run is interrupted before the fixture ends
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
