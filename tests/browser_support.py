@@ -90,7 +90,7 @@ class KravServer:
         self.env = {**os.environ, "KRAV_PUBLIC_URL": self.base, **(env or {})}
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30.0) -> KravServer:
+    def start(self, timeout: float = 120.0) -> KravServer:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "krav", "serve", "--host", "127.0.0.1",
