@@ -22,6 +22,7 @@ from tests.factories import (
     add_creditor,
     claim_row,
     import_claims,
+    table_counts,
 )
 
 from krav.audit.tables import audit
@@ -284,6 +285,19 @@ TENANCY = {
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): ("delete", "/api/v1/webhooks/1", None, 404),
     ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): (
         "get", "/api/v1/webhooks/1/deliveries", None, 404),
+    # the claim actions: another creditor's claim is not found, nothing is written
+    ("POST", "/api/v1/claims/{ref}/withdraw"): (
+        "post", f"/api/v1/claims/{FIRST}/withdraw", {"reason": "x"}, 404),
+    ("POST", "/api/v1/claims/{ref}/approve"): (
+        "post", f"/api/v1/claims/{FIRST}/approve", {}, 404),
+    ("POST", "/api/v1/claims/{ref}/disputes"): (
+        "post", f"/api/v1/claims/{FIRST}/disputes", {"reason": "nei"}, 404),
+    ("POST", "/api/v1/claims/{ref}/direct-payments"): (
+        "post", f"/api/v1/claims/{FIRST}/direct-payments",
+        {"amount": "10.00", "paid_on": "2026-01-20"}, 404),
+    ("POST", "/api/v1/claims/{ref}/credit-notes"): (
+        "post", f"/api/v1/claims/{FIRST}/credit-notes",
+        {"amount": "10.00", "on": "2026-01-20", "reason": "KN"}, 404),
 }
 
 
@@ -320,6 +334,7 @@ def test_no_api_route_leaks_another_creditors_data(krav, client, engine) -> None
                       actor=Actor(Principal.cli("test"), datetime(2026, 1, 6)))
     assert hook.row["id"] == 1
     before, hooks_before = count(engine), count(engine, webhooks)
+    tables_before, audit_before = table_counts(engine), count(engine, audit)
     leaks = ["K-0000001", "K-0000002", "K-0000003", NORDLYS.orgnr, NORDLYS.name,
              "nordlys.example"]
     for key, (method, url, body, status) in sorted(TENANCY.items()):
@@ -333,6 +348,8 @@ def test_no_api_route_leaks_another_creditors_data(krav, client, engine) -> None
         assert conn.execute(select(creditors).where(
             creditors.c.orgnr == NORDLYS.orgnr)).one() == nordlys_profile
     assert count(engine) == before and count(engine, webhooks) == hooks_before
+    assert table_counts(engine) == tables_before
+    assert count(engine, audit) == audit_before
     with engine.connect() as conn:
         assert conn.execute(select(webhooks.c.deleted_at)).scalar() is None
 

@@ -8,22 +8,25 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import select
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import Connection, select
 
 from krav.accounts.principal import Actor, Principal
 from krav.cases import creditors as creditor_service
-from krav.cases import read
+from krav.cases import read, service
 from krav.cases.access import EVERY, creditor_scope, visible_claim
 from krav.cases.model import STAGES, STATUSES
 from krav.cli.common import _default
-from krav.db.tables import creditors
+from krav.db.tables import claims, creditors
 from krav.kernel.errors import InvalidInput, NotFound
+from krav.web import idempotency
 from krav.web.deps import actor, engine_of, json_body, principal
 from krav.web.problems import Problem, field_errors
 
@@ -194,3 +197,240 @@ def creditor_update(request: Request, act: Actor = Depends(actor),
         raise Problem(422, f"{field or 'body'}: {exc.what}", errors=[
             {"field": field, "message": exc.what, "allowed": exc.allowed}]) from None
     return as_json(data)
+
+
+# --- actions on a claim ----------------------------------------------------------------------
+#
+# Each route calls the service function the CLI command calls (``krav case withdraw|approve|
+# dispute``, ``krav payments direct|credit-note``) in one transaction, and answers the claim
+# exactly as ``GET /api/v1/claims/{ref}`` shows it after the change: 200 when the claim's state
+# changed (withdraw, approve), 201 when something was added to it (a dispute, a direct payment,
+# a credit note). The state refusing the action is 409; a bad field 422 naming the field; nothing
+# is written on any error. ``Idempotency-Key`` as on ``POST /claims``.
+
+ACTION_BODY = json_body(MAX_BODY, optional=True)
+ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    403: {"description": "Rollen kan ikke gjøre dette", **PROBLEM},
+    409: {"description": "Sakens tilstand tillater det ikke (f.eks. allerede avsluttet)",
+          **PROBLEM},
+    422: {"description": "Ugyldig felt (alle feil i «errors»), eller Idempotency-Key brukt "
+                         "med en annen forespørsel", **PROBLEM}}
+CHANGED = {200: {"description": "Saken etter endringen, som GET /api/v1/claims/{ref}"}}
+ADDED = {201: {"description": "Saken etter endringen, som GET /api/v1/claims/{ref}"}}
+#: the actions a ``creditor_user`` may take: telling the agency what the debtor told the creditor
+#: (an objection, a payment made to the creditor). Giving up a claim, sending it to collection or
+#: reducing it is for the creditor's administrator, its systems (API keys) and the agency.
+USER_ACTIONS = ("dispute", "direct_payment")
+FIELD_OF = {"AMOUNT": "amount", "--reason": "reason"}  # the service's option names → fields
+
+
+class ClaimWithdraw(BaseModel):
+    """Trekk saken (``krav case withdraw``). ``on``: dagen (ISO), standard i dag."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = ""
+    on: str | None = None
+
+
+class ClaimApprove(BaseModel):
+    """Godkjenn oversendelse til inkasso (``krav case approve``). ``on``: standard i dag."""
+
+    model_config = ConfigDict(extra="forbid")
+    on: str | None = None
+
+
+class DisputeCreate(BaseModel):
+    """En innsigelse fra skyldneren (``krav case dispute``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str
+    on: str | None = None
+
+
+class DirectPaymentCreate(BaseModel):
+    """En betaling skyldneren gjorde direkte til oppdragsgiveren (``krav payments direct``).
+    ``amount`` som tekst (``"1234.50"``), ``paid_on`` ISO, standard i dag."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: str = Field(examples=["1234.50"])
+    paid_on: str | None = Field(None, examples=["2026-01-20"])
+
+
+class CreditNoteCreate(BaseModel):
+    """En kreditnota fra oppdragsgiveren (``krav payments credit-note``): reduserer
+    hovedstolen, høyst det som står igjen av den."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount: str = Field(examples=["250.00"])
+    reason: str = Field(examples=["kreditnota 2026-118"])
+    on: str | None = Field(None, examples=["2026-01-20"])
+
+
+def _request_body(model: type[BaseModel], *, required: bool) -> dict[str, Any]:
+    """The OpenAPI request body of an action: the model's JSON schema, inline (the body is read
+    by ``json_body``, so FastAPI does not list the model itself)."""
+    return {"requestBody": {"required": required, "content": {"application/json": {
+        "schema": model.model_json_schema()}}},
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                        "description": "Et nytt forsøk med samme nøkkel og samme forespørsel får "
+                                       "det første svaret igjen og endrer ingenting",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 200}}]}
+
+
+def _body_of(model: type[BaseModel], data: Any) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = field_errors(exc.errors(), model.model_fields)
+        raise Problem(422, "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                      errors=errors) from None
+
+
+def _day(value: str | None, field: str, today_: date) -> date:
+    """An ISO day given as ``field``, today when absent; never after today."""
+    from krav.kernel.dates import parse_date
+
+    if value is None:
+        return today_
+    try:
+        day = parse_date(value, where=field)
+    except InvalidInput as exc:
+        raise _field_problem(field, exc.what, exc.allowed) from None
+    if day > today_:
+        raise _field_problem(field, f"{day.isoformat()} er fram i tid",
+                             f"{today_.isoformat()} eller tidligere")
+    return day
+
+
+def _amount(value: str) -> Decimal:
+    from krav.kernel.money import parse_amount
+
+    try:
+        return parse_amount(value, where="amount")
+    except InvalidInput as exc:
+        raise _field_problem("amount", exc.what, exc.allowed) from None
+
+
+def _field_problem(field: str, message: str, allowed: str | None = None) -> Problem:
+    error = {"field": field, "message": message, **({"allowed": allowed} if allowed else {})}
+    return Problem(422, f"{field}: {message}", errors=[error])
+
+
+def _act(request: Request, act: Actor, ref: str, data: Any, *, action: str, status: int,
+         run: Callable[[Connection, str, date], None], on_field: str = "on") -> JSONResponse:
+    """``run(conn, ref, today)`` — which validates the body and calls the service function —
+    on a claim the principal may see, in one transaction with its idempotency key; answers the
+    claim as ``GET /claims/{ref}`` shows it afterwards."""
+    who = act.principal
+    engine = engine_of(request)
+    with engine.connect() as conn:
+        claim_id, orgnr = visible_claim(conn, ref, who)
+        creditor_id = conn.execute(select(claims.c.creditor_id)
+                                   .where(claims.c.id == claim_id)).scalar_one()
+    if who.kind == "user" and not who.is_staff and "creditor_admin" not in who.roles \
+            and action not in USER_ACTIONS:
+        raise Problem(403, "bare oppdragsgiverens administrator, en API-nøkkel eller byrået kan "
+                           "gjøre dette; en bruker kan registrere innsigelser og direkte "
+                           "betalinger")
+    ref = ref.strip().upper()
+    key = idempotency.key_of(request)
+    digest = idempotency.digest(data, scope=f"POST /api/v1/claims/{ref}/{action}")
+    day = today()
+
+    def change(conn: Connection) -> tuple[int, Any]:
+        try:
+            run(conn, ref, day)
+        except InvalidInput as exc:
+            field = on_field if exc.where == "--on" else FIELD_OF.get(exc.where or "", "body")
+            raise _field_problem(field, exc.what, exc.allowed) from None
+        view = read.case_view(conn, ref, as_of=day, creditor=orgnr)
+        return status, json.loads(json.dumps(view, default=_default))
+
+    return idempotency.run_once(engine, creditor_id, key, digest, change, at=act.at)
+
+
+@router.post("/claims/{ref}/withdraw", responses={**CHANGED, **ACTION_RESPONSES},
+             openapi_extra=_request_body(ClaimWithdraw, required=False))
+def claim_withdraw(ref: str, request: Request, act: Actor = Depends(actor),
+                   data: Any = Depends(ACTION_BODY)) -> Any:
+    """Oppdragsgiveren trekker kravet, som «krav case withdraw»: saken avsluttes, ingenting
+    mer kreves eller sendes (webhook ``claim.closed``). 409 hvis saken alt er avsluttet."""
+
+    def run(conn: Connection, ref: str, day: date) -> None:
+        body = _body_of(ClaimWithdraw, data)
+        service.withdraw(conn, ref, on=_day(body.on, "on", day), reason=body.reason,
+                         actor=act)
+
+    return _act(request, act, ref, data, action="withdraw", status=200, run=run)
+
+
+@router.post("/claims/{ref}/approve", responses={**CHANGED, **ACTION_RESPONSES},
+             openapi_extra=_request_body(ClaimApprove, required=False))
+def claim_approve(ref: str, request: Request, act: Actor = Depends(actor),
+                  data: Any = Depends(ACTION_BODY)) -> Any:
+    """Godkjenn oversendelse til inkasso for en sak som venter på oppdragsgiverens godkjenning
+    (policyen krever det), som «krav case approve». Nattkjøringen samme dag overfører saken
+    (webhook ``claim.stage_changed``). 409 hvis saken ikke venter på godkjenning."""
+
+    def run(conn: Connection, ref: str, day: date) -> None:
+        body = _body_of(ClaimApprove, data)
+        service.approve(conn, ref, on=_day(body.on, "on", day), actor=act)
+
+    return _act(request, act, ref, data, action="approve", status=200, run=run)
+
+
+@router.post("/claims/{ref}/disputes", status_code=201,
+             responses={**ADDED, **ACTION_RESPONSES},
+             openapi_extra=_request_body(DisputeCreate, required=True))
+def claim_dispute(ref: str, request: Request, act: Actor = Depends(actor),
+                  data: Any = Depends(BODY)) -> Any:
+    """Registrer skyldnerens innsigelse, som «krav case dispute»: saken stanses og venter på en
+    saksbehandler (inkassoloven § 17 (2); webhook ``dispute.opened``). 409 hvis saken alt er
+    bestridt eller avsluttet."""
+
+    def run(conn: Connection, ref: str, day: date) -> None:
+        body = _body_of(DisputeCreate, data)
+        service.dispute(conn, ref, on=_day(body.on, "on", day), reason=body.reason, actor=act)
+
+    return _act(request, act, ref, data, action="dispute", status=201, run=run)
+
+
+@router.post("/claims/{ref}/direct-payments", status_code=201,
+             responses={**ADDED, **ACTION_RESPONSES},
+             openapi_extra=_request_body(DirectPaymentCreate, required=True))
+def claim_direct_payment(ref: str, request: Request, act: Actor = Depends(actor),
+                         data: Any = Depends(BODY)) -> Any:
+    """Skyldneren betalte oppdragsgiveren direkte, som «krav payments direct»: betalingen
+    fordeles på kravet som en innbetaling (webhook ``payment.booked``; ``claim.closed`` når
+    kravet blir betalt). Bokføres i dag."""
+
+    def run(conn: Connection, ref: str, day: date) -> None:
+        from krav.payments.queue import direct_payment
+
+        body = _body_of(DirectPaymentCreate, data)
+        amount = _amount(body.amount)
+        direct_payment(conn, ref, amount, on=_day(body.paid_on, "paid_on", day), as_of=day,
+                       actor=act)
+
+    return _act(request, act, ref, data, action="direct_payment", status=201, run=run,
+                on_field="paid_on")
+
+
+@router.post("/claims/{ref}/credit-notes", status_code=201,
+             responses={**ADDED, **ACTION_RESPONSES},
+             openapi_extra=_request_body(CreditNoteCreate, required=True))
+def claim_credit_note(ref: str, request: Request, act: Actor = Depends(actor),
+                      data: Any = Depends(BODY)) -> Any:
+    """Kreditnota fra oppdragsgiveren, som «krav payments credit-note»: hovedstolen reduseres
+    (høyst det som står igjen av den); står ingenting igjen, avsluttes saken (``claim.closed``)."""
+
+    def run(conn: Connection, ref: str, day: date) -> None:
+        from krav.payments.queue import credit_note_for
+
+        body = _body_of(CreditNoteCreate, data)
+        amount = _amount(body.amount)
+        credit_note_for(conn, ref, amount, on=_day(body.on, "on", day), reason=body.reason,
+                        actor=act)
+
+    return _act(request, act, ref, data, action="credit_note", status=201, run=run)

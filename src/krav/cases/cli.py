@@ -11,6 +11,7 @@ from rich import box
 from rich.table import Table
 
 from krav.cases import read, service
+from krav.cases.model import CLOSE_NB, STAGE_NB, STATUS_NB
 from krav.cli.apps import app, case_app
 from krav.cli.common import (
     DbOption,
@@ -23,17 +24,6 @@ from krav.cli.common import (
 )
 from krav.kernel.money import fmt_nok, fmt_pct
 
-STAGE_NB = {
-    "invoiced": "fakturert", "reminder": "purret", "collection_notice": "inkassovarsel",
-    "awaiting_approval": "venter godkjenning", "below_minimum": "under minstebeløp",
-    "letters_done": "brev ferdig", "collection": "inkasso", "payment_demand":
-    "betalingsoppfordring", "salaer_lett": "salær (lett)", "legal_ready": "klar for rettslig",
-}
-
-
-STATUS_NB = {"open": "åpen", "paused": "pause", "disputed": "bestridt", "closed": "avsluttet"}
-CLOSE_NB = {"paid": "betalt", "withdrawn": "trukket", "written_off": "avskrevet",
-            "time_barred": "foreldet"}
 # The one name of what settles a case on the day (``read.amount_today``), in both views.
 TO_PAY = "Å betale i dag"
 OWED_BACK = "til gode"

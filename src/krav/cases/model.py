@@ -21,6 +21,17 @@ STAGES = (
 CLOSE_REASONS = ("paid", "withdrawn", "written_off", "time_barred")
 DEBTOR_KINDS = ("consumer", "business")
 
+# The words a person reads for them (CLI, API problem details).
+STAGE_NB = {
+    "invoiced": "fakturert", "reminder": "purret", "collection_notice": "inkassovarsel",
+    "awaiting_approval": "venter godkjenning", "below_minimum": "under minstebeløp",
+    "letters_done": "brev ferdig", "collection": "inkasso", "payment_demand":
+    "betalingsoppfordring", "salaer_lett": "salær (lett)", "legal_ready": "klar for rettslig",
+}
+STATUS_NB = {"open": "åpen", "paused": "pause", "disputed": "bestridt", "closed": "avsluttet"}
+CLOSE_NB = {"paid": "betalt", "withdrawn": "trukket", "written_off": "avskrevet",
+            "time_barred": "foreldet"}
+
 
 @dataclass(slots=True)
 class ClaimState:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from krav.cases.content import content_for_claim
+from krav.cases.model import CLOSE_NB, STAGE_NB, STATUS_NB
 from krav.db.bulk import insert_rows, update_versioned
 from krav.db.tables import claims, events, letters
 from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
@@ -61,8 +62,11 @@ def dispute(conn: Connection, ref: str, *, on: date, reason: str,
     if not reason.strip():
         raise InvalidInput("begrunnelse mangler", where="--reason")
     claim = claim_by_ref(conn, ref)
-    if claim["status"] in ("closed", "disputed"):
-        raise UnableToProceed(f"sak {ref} er {claim['status']} og kan ikke bestrides nå")
+    if claim["status"] == "disputed":
+        raise UnableToProceed(f"sak {ref} er allerede bestridt og venter på en saksbehandler")
+    if claim["status"] == "closed":
+        raise UnableToProceed(f"sak {ref} er avsluttet ({_closed_nb(claim)}) og kan ikke "
+                              "bestrides")
     # A paused case's next_action_on is the pause's end; the step date it stopped is in the
     # pause event, and that is what a resume after the dispute gives back.
     schedule = {"next_action_on": _iso(_stopped_schedule(conn, claim))} \
@@ -82,6 +86,10 @@ def dispute(conn: Connection, ref: str, *, on: date, reason: str,
         claim_id=claim["id"], step_key=f"dispute_ack:{len(count) + 1}", kind="dispute_ack",
         sender=_sender(claim), sent_on=on, deadline=None, fee_ore=0, language=content["language"],
         content=content, status="pending", attempts=0))
+
+
+def _closed_nb(claim: Any) -> str:
+    return CLOSE_NB.get(claim["close_reason"] or "", claim["close_reason"] or "avsluttet")
 
 
 def _sender(claim: Any) -> str:
@@ -202,7 +210,7 @@ def withdraw(conn: Connection, ref: str, *, on: date, reason: str = "",
     """The creditor withdraws the claim: the case closes, nothing more is charged or sent."""
     claim = claim_by_ref(conn, ref)
     if claim["status"] == "closed":
-        raise UnableToProceed(f"sak {ref} er allerede avsluttet ({claim['close_reason']})")
+        raise UnableToProceed(f"sak {ref} er allerede avsluttet ({_closed_nb(claim)})")
     _set(conn, claim, status="closed", close_reason="withdrawn", closed_on=on,
          next_action_on=None)
     _event(conn, claim["id"], on, "withdrawn", {"reason": reason})
@@ -213,7 +221,9 @@ def approve(conn: Connection, ref: str, *, on: date, actor: Actor | None = None)
     """The creditor approves transfer to collection for a case held for approval."""
     claim = claim_by_ref(conn, ref)
     if claim["stage"] != "awaiting_approval" or claim["status"] != "open":
-        raise UnableToProceed(f"sak {ref} venter ikke på godkjenning (fase {claim['stage']})")
+        where = STAGE_NB.get(claim["stage"], claim["stage"]) if claim["status"] == "open" \
+            else STATUS_NB.get(claim["status"], claim["status"])
+        raise UnableToProceed(f"sak {ref} venter ikke på godkjenning for inkasso (nå: {where})")
     _set(conn, claim, approved=True, next_action_on=on)
     _event(conn, claim["id"], on, "approved", {})
     _audit(conn, actor, "case.approve", claim, on=on.isoformat())

@@ -10,25 +10,21 @@ same key with another body is refused (422).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Connection, insert, select, tuple_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, select, tuple_
 
 from krav.accounts.principal import Actor, Principal
 from krav.cases.access import EVERY, creditor_scope
 from krav.db.tables import claims, creditors
 from krav.intake.claims_csv import ClaimRow, ImportRejected, parse_row
 from krav.intake.service import import_rows
-from krav.intake.tables import idempotency_keys
 from krav.kernel.errors import NotFound
+from krav.web import idempotency
 from krav.web.deps import actor, engine_of, json_body
 from krav.web.problems import Problem, field_errors
 
@@ -137,20 +133,6 @@ def _refused(errors: list[dict]) -> Problem:
     return Problem(422, f"{len(errors)} feil, ingenting er opprettet: {detail}", errors=errors)
 
 
-def _replay(conn: Connection, creditor_id: int, key: str, digest: str) -> JSONResponse | None:
-    stored = conn.execute(select(idempotency_keys).where(
-        idempotency_keys.c.creditor_id == creditor_id, idempotency_keys.c.key == key)).first()
-    if stored is None:
-        return None
-    if stored.request_hash != digest:
-        raise Problem(422, "Idempotency-Key er brukt før med en annen forespørsel",
-                      errors=[{"field": "Idempotency-Key",
-                               "message": "brukt før med en annen forespørsel",
-                               "allowed": "en ny nøkkel for en ny forespørsel"}])
-    return JSONResponse(stored.response, status_code=stored.status,
-                        headers={"Idempotent-Replayed": "true"})
-
-
 @router.post("/claims", status_code=201, responses={
     400: {"description": "Ugyldig JSON", **PROBLEM}, 413: {"description": "For stor", **PROBLEM},
     422: {"description": "Ugyldige krav (alle feil i «errors»)", **PROBLEM}},
@@ -165,41 +147,26 @@ def claims_create(request: Request, act: Actor = Depends(actor), body: Any = Dep
     if not items or len(items) > MAX_ITEMS:
         raise Problem(422, f"send ett krav eller en liste med 1–{MAX_ITEMS} krav",
                       errors=[{"field": "body", "message": "feil antall krav"}])
-    key = request.headers.get("idempotency-key")
-    if key is not None and not (0 < len(key) <= 200):
-        raise Problem(422, "Idempotency-Key må ha 1–200 tegn",
-                      errors=[{"field": "Idempotency-Key", "message": "1–200 tegn"}])
+    key = idempotency.key_of(request)
     engine = engine_of(request)
     with engine.connect() as conn:
         creditor = _creditor(conn, act.principal, orgnr)
-        digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
-                                .encode()).hexdigest()
-        if key is not None and (earlier := _replay(conn, creditor.id, key, digest)):
+        digest = idempotency.digest(body)
+        if key is not None and (earlier := idempotency.replay(conn, creditor.id, key, digest)):
             return earlier
     rows, errors = validate_items(items, creditor)
     if errors:
         raise _refused(errors)
-    try:
-        with engine.begin() as conn:
-            try:
-                import_rows(conn, rows, as_of=today(), source=SOURCE, actor=act)
-            except ImportRejected as exc:
-                raise _refused([problem_error(p) for p in exc.problems]) from None
-            created = _created(conn, creditor.id, [r.invoice_number for r in rows])
-            response = {"created": len(created), "claims": created}
-            if key is not None:
-                conn.execute(insert(idempotency_keys).values(
-                    creditor_id=creditor.id, key=key, request_hash=digest, status=201,
-                    response=response, created_at=act.at))
-    except IntegrityError:
-        if key is None:
-            raise
-        with engine.connect() as conn:  # a concurrent request with the key won; nothing made
-            earlier = _replay(conn, creditor.id, key, digest)
-        if earlier is None:
-            raise
-        return earlier
-    return JSONResponse(response, status_code=201)
+
+    def change(conn: Connection) -> tuple[int, Any]:
+        try:
+            import_rows(conn, rows, as_of=today(), source=SOURCE, actor=act)
+        except ImportRejected as exc:
+            raise _refused([problem_error(p) for p in exc.problems]) from None
+        created = _created(conn, creditor.id, [r.invoice_number for r in rows])
+        return 201, {"created": len(created), "claims": created}
+
+    return idempotency.run_once(engine, creditor.id, key, digest, change, at=act.at)
 
 
 def _created(conn: Connection, creditor_id: int, invoices: list[str]) -> list[dict[str, str]]:

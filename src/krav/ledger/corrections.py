@@ -91,7 +91,21 @@ def _reduce(conn: Connection, *, claim_id: int, component: str, amount: Decimal,
     conn.execute(insert(events).values(claim_id=claim_id, on=on, kind=kind,
                                        detail={"component": component, "amount": str(amount),
                                                "reason": reason}, actor="operator"))
+    was_closed = _claim(conn, claim_id)["status"] == "closed"
     _resync(conn, claim_id, on=on, close_reason=close_reason)
+    if not was_closed and _claim(conn, claim_id)["status"] == "closed":
+        _closed_event(conn, claim_id, on, close_reason)
+
+
+def _closed_event(conn: Connection, claim_id: int, on: date, reason: str) -> None:
+    """The case closed by a correction: its ``closed`` event (and the ``claim.closed``
+    webhook), as a payment that closes a case has."""
+    from krav.webhooks.service import enqueue_event_row
+
+    event_id = conn.execute(insert(events).values(
+        claim_id=claim_id, on=on, kind="closed", detail={"reason": reason}, actor="operator")
+        .returning(events.c.id)).scalar_one()
+    enqueue_event_row(conn, event_id, "closed")
 
 
 def credit_note(conn: Connection, *, claim_id: int, amount: Decimal, on: date, reason: str) -> None:

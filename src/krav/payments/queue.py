@@ -211,9 +211,20 @@ def direct_payment(conn: Connection, ref: str, amount: Decimal, *, on: date,
 
 def credit_note_for(conn: Connection, ref: str, amount: Decimal, *, on: date,
                     reason: str, actor: Actor | None = None) -> None:
-    """The creditor's credit note reduces the principal (a reversal posting, never an edit)."""
+    """The creditor's credit note reduces the principal (a reversal posting, never an edit);
+    at most the principal still owed. A credit note that leaves nothing owed closes the case
+    (``withdrawn``, with its ``claim.closed`` webhook)."""
+    if amount <= 0:
+        raise InvalidInput(f"beløpet må være positivt, fikk {amount}", where="AMOUNT")
+    if not reason.strip():
+        raise InvalidInput("begrunnelse mangler", where="--reason",
+                           allowed="kreditnotaens nummer eller en kort begrunnelse")
     claim = find_claim(conn, ref)
     _not_before(on, claim["invoice_date"], what=f"fakturadatoen til {ref}")
+    if to_ore(amount) > claim["principal_ore"]:
+        raise InvalidInput(f"kreditnotaen på {amount} er større enn hovedstolen som står igjen, "
+                           f"{from_ore(claim['principal_ore'])}", where="AMOUNT",
+                           allowed=f"høyst {from_ore(claim['principal_ore'])}")
     credit_note(conn, claim_id=claim["id"], amount=amount, on=on, reason=reason)
     _audit(conn, actor, "payment.credit_note", claim["id"], on=on, amount=amount,
            reason=reason)

@@ -118,11 +118,15 @@ def language(request: Request) -> str:
     return wanted if wanted in ("nb", "en") else "nb"
 
 
-def json_body(limit: int) -> Callable[[Request], Awaitable[Any]]:
+def json_body(limit: int, *, optional: bool = False) -> Callable[[Request], Awaitable[Any]]:
     """A dependency: the request's JSON, read up to ``limit`` bytes (413 beyond, before the
-    rest is read) and parsed (400 when malformed); 415 unless it is ``application/json``."""
+    rest is read) and parsed (400 when malformed); 415 unless it is ``application/json``.
+    ``optional``: a request without a body (no ``Content-Length`` or 0, not chunked) is ``{}``."""
 
     async def read(request: Request) -> Any:
+        if optional and request.headers.get("content-length", "0") == "0" \
+                and "transfer-encoding" not in request.headers:
+            return {}
         return await _json_body(request, limit)
 
     return read
