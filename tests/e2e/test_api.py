@@ -6,7 +6,7 @@ its item and field), idempotent retries, the creditor's profile, and the audit r
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -298,6 +298,9 @@ TENANCY = {
     ("POST", "/api/v1/claims/{ref}/credit-notes"): (
         "post", f"/api/v1/claims/{FIRST}/credit-notes",
         {"amount": "10.00", "on": "2026-01-20", "reason": "KN"}, 404),
+    # letter 1 is Nordlys's reminder on K-0000001 (made in the test)
+    ("GET", "/api/v1/claims/{ref}/letters"): ("get", f"/api/v1/claims/{FIRST}/letters", None, 404),
+    ("GET", "/api/v1/letters/{letter_id}.pdf"): ("get", "/api/v1/letters/1.pdf", None, 404),
 }
 
 
@@ -333,6 +336,10 @@ def test_no_api_route_leaks_another_creditors_data(krav, client, engine) -> None
                       events_=["claim.created"], secret_key="k",
                       actor=Actor(Principal.cli("test"), datetime(2026, 1, 6)))
     assert hook.row["id"] == 1
+    from tests.factories import letters_of, run_days
+
+    run_days(engine, date(2026, 1, 19), date(2026, 1, 19))  # every claim gets its reminder
+    assert letters_of(engine, FIRST)[0]["id"] == 1
     before, hooks_before = count(engine), count(engine, webhooks)
     tables_before, audit_before = table_counts(engine), count(engine, audit)
     leaks = ["K-0000001", "K-0000002", "K-0000003", NORDLYS.orgnr, NORDLYS.name,

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from tests.letters_support import SmsProvider, make_case, pdf_text
 
 from krav.db.tables import debtors, letters
-from krav.letters.api import router
+from krav.letters.api import callbacks as router
 from krav.letters.channels import Channels, Outgoing
 from krav.letters.dispatch import DispatchConfig, dispatch_batch
 from krav.letters.sms import LinkSmsChannel

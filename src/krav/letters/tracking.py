@@ -8,12 +8,14 @@ nothing the second time.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from krav.db.tables import claims, debtors, events, letters
 from krav.kernel.errors import InvalidInput, NotFound
+from krav.kernel.money import from_ore
 from krav.letters.tables import letter_deliveries as ld
 
 if TYPE_CHECKING:
@@ -177,16 +179,29 @@ def needs_address(conn: Connection) -> list[dict[str, Any]]:
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
+def _amount(content: Any) -> Decimal | None:
+    """What the letter asks the debtor to pay (its total), if it asks for anything."""
+    total = ((content or {}).get("amounts") or {}).get("total")
+    return Decimal(total) if total not in (None, "") else None
+
+
 def history(conn: Connection, ref: str) -> list[dict[str, Any]]:
-    """Every letter of a case with its deliveries: made, sent, delivered, bounced, returned."""
+    """Every letter of a case with its deliveries: made (``sent_on``, the letter's date), sent
+    (``dispatched_on``), delivered, bounced, returned; its language, the amount it asks for, the
+    fee it charged (0 once reversed) and the letter that replaced it."""
     claim_id = conn.execute(select(claims.c.id).where(claims.c.ref == ref)).scalar()
     if claim_id is None:
         raise NotFound(f"sak {ref} finnes ikke")
     rows = conn.execute(select(letters.c.id, letters.c.kind, letters.c.sent_on,
                                letters.c.deadline, letters.c.status, letters.c.attempts,
-                               letters.c.last_error)
+                               letters.c.last_error, letters.c.language, letters.c.dispatched_on,
+                               letters.c.replaced_by, letters.c.fee_ore, letters.c.fee_charged,
+                               letters.c.content)
                         .where(letters.c.claim_id == claim_id).order_by(letters.c.id)).mappings()
-    out = [dict(row) | {"deliveries": []} for row in rows]
+    out = [{k: v for k, v in row.items() if k not in ("content", "fee_ore", "fee_charged")}
+           | {"amount": _amount(row["content"]),
+              "fee": from_ore(row["fee_ore"] if row["fee_charged"] else 0), "deliveries": []}
+           for row in rows]
     by_id = {row["id"]: row for row in out}
     if by_id:
         for d in conn.execute(select(ld).where(ld.c.letter_id.in_(list(by_id)))

@@ -23,6 +23,7 @@ ROUTERS = ("krav.web.health", "krav.accounts.pages", "krav.accounts.api")
 ROUTERS += ("krav.cases.api", "krav.intake.api")  # the REST API: claims and the creditor
 ROUTERS += ("krav.webhooks.api",)  # webhooks
 ROUTERS += ("krav.web.docs",)  # /api/v1/docs: Swagger UI, served locally
+ROUTERS += ("krav.letters.api",)  # a claim's letters and their PDFs
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
