@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite bench lint previews screenshots browser clean
+.PHONY: demo test test-sqlite bench lint previews screenshots browser clean portal-messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,10 @@ screenshots: $(STAMP) browser
 
 clean:
 	rm -rf $(VENV) krav.db krav.db-wal krav.db-shm out
+
+# The debtor portal's message catalogues (nynorsk, English) from the code and the table in
+# src/krav/portal/locale/translations.py; read at run time, nothing to compile.
+portal-messages: $(STAMP)
+	cd src/krav/portal && ../../../$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ --no-location \
+	  --omit-header --width 200 -o ../../../out/portal-messages.pot . >/dev/null
+	$(BIN)/python src/krav/portal/locale/translations.py out/portal-messages.pot

@@ -13,12 +13,12 @@ from datetime import datetime
 
 from krav.accounts.tables import STAFF_ROLES
 
-KINDS = ("user", "apikey", "cli")
+KINDS = ("user", "apikey", "cli", "debtor")
 
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # user | apikey | cli
+    kind: str  # user | apikey | cli | debtor (the debtor portal: krav.portal.sessions)
     user_id: int | None
     creditor_id: int | None  # None: agency staff (every creditor)
     roles: tuple[str, ...]
@@ -38,12 +38,16 @@ class Principal:
     @property
     def label(self) -> str:
         """The audit trail's "who": ``user:<id> <e-mail>``, ``apikey:<id> <prefix>``,
-        ``cli:<os user>``; ``anonymous <e-mail typed>`` for a failed login to no account."""
+        ``cli:<os user>``, ``debtor:<portal session id> <how>``; ``anonymous <e-mail typed>``
+        for a failed login to no account."""
         if self.kind == "user":
             return f"user:{self.user_id} {self.name}" if self.user_id is not None \
                 else f"anonymous {self.name}"
         if self.kind == "apikey":
             return f"apikey:{self.api_key_id} {self.name}"
+        if self.kind == "debtor":  # name: how they got in, e.g. "kode K-0000001" or "BankID"
+            return f"debtor:{self.session_id} {self.name}" if self.session_id is not None \
+                else f"anonymous debtor {self.name}"
         return f"cli:{self.name}"
 
     def as_json(self) -> dict[str, object]:

@@ -31,7 +31,11 @@ def keys(email: str, address: str) -> list[tuple[str, int]]:
 
 def locked_until(conn: Connection, email: str, address: str, *, at: datetime) -> datetime | None:
     """The latest lock still running on the account or the address, else ``None``."""
-    names = [k for k, _ in keys(email, address)]
+    return locked_until_keys(conn, [k for k, _ in keys(email, address)], at=at)
+
+
+def locked_until_keys(conn: Connection, names: list[str], *, at: datetime) -> datetime | None:
+    """The latest lock still running on any of ``names`` (the debtor portal's keys too)."""
     until = conn.execute(select(lf.c.locked_until).where(lf.c.key.in_(names),
                                                          lf.c.locked_until > at)).scalars().all()
     return max(until) if until else None
@@ -45,8 +49,13 @@ def lock_for(failures: int, limit: int) -> timedelta | None:
 
 def fail(conn: Connection, email: str, address: str, *, at: datetime) -> None:
     """Count one failure on both keys (an upsert: atomic across workers)."""
+    fail_keys(conn, keys(email, address), at=at)
+
+
+def fail_keys(conn: Connection, limits: list[tuple[str, int]], *, at: datetime) -> None:
+    """Count one failure on each ``(key, limit)``; a key at its limit is locked."""
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    for key, limit in keys(email, address):
+    for key, limit in limits:
         stmt = insert(lf).values(key=key, failures=1, last_failure_at=at, locked_until=None)
         conn.execute(stmt.on_conflict_do_update(
             index_elements=[lf.c.key],
@@ -64,4 +73,8 @@ def _count(stmt, at: datetime):  # type: ignore[no-untyped-def]
 
 
 def succeed(conn: Connection, email: str) -> None:
-    conn.execute(delete(lf).where(lf.c.key == keys(email, "")[0][0]))
+    clear(conn, keys(email, "")[0][0])
+
+
+def clear(conn: Connection, key: str) -> None:
+    conn.execute(delete(lf).where(lf.c.key == key))

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from krav.db.tables import claims, creditors, debtors, postings
+from krav.db.tables import case_access, claims, creditors, debtors, postings
 from krav.kernel.money import fmt, fmt_pct, from_ore
 from krav.law import rules
 from krav.ledger.model import COST_COMPONENTS
@@ -141,6 +141,9 @@ def build_content(*, kind: str, sender: str, sent_on: date, deadline: date | Non
                      "through": sent_on.isoformat()},
         "fee": fmt(fee),
         "lines": lines,
+        # the generation of the case's access code the letter prints (krav.cases.codes): the
+        # code itself is derived when the letter is rendered and never stored
+        "access_serial": int(claim.get("pa_serial") or 0),
     }
     if claim["d_kind"] != "business":
         content["debtor"]["orgnr"] = ""  # never print a national id number on a letter
@@ -166,9 +169,11 @@ def claim_rows_query():  # type: ignore[no-untyped-def]
             debtors.c.address.label("d_address"), debtors.c.postcode.label("d_postcode"),
             debtors.c.city.label("d_city"), debtors.c.country.label("d_country"),
             debtors.c.kind.label("d_kind"), debtors.c.language.label("d_language"),
+            case_access.c.serial.label("pa_serial"),
         )
         .join(creditors, creditors.c.id == claims.c.creditor_id)
         .join(debtors, debtors.c.id == claims.c.debtor_id)
+        .outerjoin(case_access, case_access.c.claim_id == claims.c.id)
     )
 
 

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "krav.accounts.cli",
     "krav.audit.cli",
     "krav.webhooks.cli",
+    "krav.portal.cli",
 )
 
 

@@ -50,7 +50,8 @@ def make_engine(url: str | None = None) -> Engine:
 # Contexts that own tables of their own define them in ``krav/<context>/tables.py`` on the same
 # ``metadata``; they are imported here so ``create_all`` sees every table.
 CONTEXT_TABLE_MODULES = ("krav.letters.tables", "krav.payments.tables", "krav.accounts.tables",
-                         "krav.audit.tables", "krav.intake.tables", "krav.webhooks.tables")
+                         "krav.audit.tables", "krav.intake.tables", "krav.webhooks.tables",
+                         "krav.portal.tables")
 
 
 def import_present(names: tuple[str, ...]) -> None:

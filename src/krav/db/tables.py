@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 
@@ -81,6 +82,8 @@ debtors = Table(
     Column("phone", String(30), nullable=False, default=""),
     Column("language", String(2), nullable=False, default="nb"),  # nb | en
     Column("address_bad", Boolean, nullable=False, default=False),
+    # the debtor asked not to be phoned (god inkassoskikk; set in the portal)
+    Column("phone_opt_out", Boolean, nullable=False, default=False, server_default=false()),
     Column("identity_key", String(300), nullable=False, unique=True),
 )
 
@@ -134,6 +137,18 @@ Index("ix_claims_updated_at", claims.c.updated_at)
 Index("ix_claims_due", claims.c.status, claims.c.next_action_on)
 # ``krav case show 1001`` / ``krav cases --search 1001``: an invoice number across creditors.
 Index("ix_claims_invoice_number", claims.c.invoice_number)
+
+# A case's access code is not stored: it is a keyed hash of the ref and ``serial``
+# (krav.cases.codes); ``krav case access-code`` moves the serial on, which invalidates the code
+# printed before. A case without a row has serial 0.
+case_access = Table(
+    "case_access",
+    metadata,
+    Column("claim_id", ForeignKey("claims.id"), primary_key=True),
+    Column("serial", Integer, nullable=False),
+    Column("issued_at", DateTime, nullable=False),
+    Column("issued_by", String(300), nullable=False),
+)
 
 postings = Table(
     "postings",

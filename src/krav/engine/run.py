@@ -27,7 +27,16 @@ from krav.cases.policy import Policy, default_policy, policy_from_json, validate
 from krav.cases.profile import LETTER_FIELDS, hold_reason, missing_fields
 from krav.cases.service import expired_pauses, resume_expired_pauses
 from krav.db.bulk import insert_rows, update_versioned
-from krav.db.tables import claims, creditors, debtors, events, letters, postings, runs
+from krav.db.tables import (
+    case_access,
+    claims,
+    creditors,
+    debtors,
+    events,
+    letters,
+    postings,
+    runs,
+)
 from krav.engine.plan import ClaimPlan, PlanContext, plan_claim
 from krav.kernel.errors import KravError
 from krav.kernel.money import from_ore, to_ore
@@ -145,6 +154,7 @@ def _due_batch(conn: Connection, as_of: date, after_id: int, size: int) -> list[
     query = (select(*_STATE_COLUMNS, *content_columns)
              .join(debtors, debtors.c.id == claims.c.debtor_id)
              .join(creditors, creditors.c.id == claims.c.creditor_id)
+             .outerjoin(case_access, case_access.c.claim_id == claims.c.id)
              .where(_due_filter(as_of), claims.c.id > after_id)
              .order_by(claims.c.id).limit(size))
     return list(conn.execute(query).all())

@@ -87,18 +87,14 @@ def email_text(content: dict, *, link: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-# Pages of the public site that exist, by letter kind (a path under ``KRAV_PUBLIC_URL`` with
-# ``{ref}``). None exists yet: the portal issue adds the pay page. Until then no letter, e-mail
-# or SMS links to the site, even when KRAV_PUBLIC_URL is set (a link must lead somewhere).
-PUBLIC_PAGES: dict[str, str] = {}
-
-
 def pay_link(content: dict, public_url: str) -> str:
-    """The case's page: the content's own ``pay_url``, else a page of ``public_url`` that
-    exists for this kind of letter (:data:`PUBLIC_PAGES`); empty when there is none."""
+    """The case's pay page (``/betal/{ref}/{token}``, :mod:`krav.cases.codes`): the content's
+    own ``pay_url``, else one on ``public_url`` when ``KRAV_SECRET_KEY`` is set; empty when
+    there is neither (a link must lead somewhere)."""
+    from krav.cases.codes import LetterSite, env_key
+
     if content.get("pay_url"):
         return str(content["pay_url"])
-    page = PUBLIC_PAGES.get(content.get("kind", ""))
-    if public_url and page and content.get("ref"):
-        return public_url.rstrip("/") + page.format(ref=content["ref"])
-    return ""
+    if content.get("kind") == "settlement_statement":
+        return ""
+    return LetterSite(public_url, env_key()).fields(str(content.get("ref", "")), 0)["pay_url"]

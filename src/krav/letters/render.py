@@ -21,6 +21,7 @@ from typing import Any, Literal
 import typst
 from pypdf import PdfReader, PdfWriter
 
+from krav.cases.codes import LetterSite
 from krav.kernel.errors import InvalidInput
 from krav.letters.content import validate
 from krav.letters.view import prepare
@@ -46,13 +47,15 @@ def _compiler() -> typst.Compiler:
                           ignore_system_fonts=True)
 
 
-def _views(contents: list[dict], ids: list[int | None] | None, check: bool) -> list[dict]:
+def _views(contents: list[dict], ids: list[int | None] | None, check: bool,
+           site: LetterSite | None = None) -> list[dict]:
     views = []
+    site = site or LetterSite.from_env()
     for seq, content in enumerate(contents):
         letter_id = ids[seq] if ids else None
         if check:
             validate(content, where=f"brev {letter_id}" if letter_id else f"brev nr. {seq + 1}")
-        views.append(prepare(content, seq=seq, letter_id=letter_id))
+        views.append(prepare(content, seq=seq, letter_id=letter_id, site=site))
     return views
 
 
@@ -96,7 +99,7 @@ def _ranges(ends: list[list[int]], count: int) -> list[tuple[int, int]]:
 
 def render_batch(contents: list[dict], *, ids: list[int | None] | None = None,
                  title: str = "krav", tagged: bool = False, check: bool = True,
-                 stamp: date | None = None) -> Rendered:
+                 stamp: date | None = None, site: LetterSite | None = None) -> Rendered:
     """Compile ``contents`` as one PDF document; letters in the order given.
 
     ``tagged=False`` (print) leaves out the accessibility structure, which costs time and
@@ -104,17 +107,19 @@ def render_batch(contents: list[dict], *, ids: list[int | None] | None = None,
     """
     if not contents:
         return Rendered(pdf=b"", pages=[])
-    views = _views(contents, ids, check)
+    views = _views(contents, ids, check, site)
     pdf, ends = _compile(_payload(views, title), fmt="pdf", tagged=tagged, stamp=stamp)
     return Rendered(pdf=pdf, pages=_ranges(ends, len(views)))
 
 
-def render_pdf(content: dict, *, letter_id: int | None = None) -> bytes:
+def render_pdf(content: dict, *, letter_id: int | None = None,
+               site: LetterSite | None = None) -> bytes:
     """One letter as a tagged PDF (for e-mail, the digital mailbox and the portal)."""
     title = f"{content.get('kind', '')} {content.get('ref', '')}".strip()
     sent_on = content.get("sent_on")
     stamp = date.fromisoformat(sent_on) if sent_on else None
-    return render_batch([content], ids=[letter_id], title=title, tagged=True, stamp=stamp).pdf
+    return render_batch([content], ids=[letter_id], title=title, tagged=True, stamp=stamp,
+                        site=site).pdf
 
 
 def render_png(content: dict, *, ppi: float = 96) -> list[bytes]:

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from krav.cases.codes import LetterSite
 from krav.kernel.money import fmt_nok, fmt_pct
 
 NBSP = "\u00a0"
@@ -123,8 +124,11 @@ def _lines(content: dict, lang: str) -> list[dict[str, str]]:
     return out
 
 
-def prepare(content: dict, *, seq: int = 0, letter_id: int | None = None) -> dict[str, Any]:
-    """The Typst view of one letter (``seq`` is its position in a batch)."""
+def prepare(content: dict, *, seq: int = 0, letter_id: int | None = None,
+            site: LetterSite | None = None) -> dict[str, Any]:
+    """The Typst view of one letter (``seq`` is its position in a batch). A debtor's letter
+    carries the portal's address, the case's access code and the pay link from ``site``
+    (default: ``KRAV_PUBLIC_URL`` and ``KRAV_SECRET_KEY``; see :mod:`krav.cases.codes`)."""
     lang = content.get("language", "nb")
     sender = _sender(content, lang)
     party = sender.pop("party")
@@ -152,7 +156,14 @@ def prepare(content: dict, *, seq: int = 0, letter_id: int | None = None) -> dic
         "deadline": day(content.get("deadline")),
         "account": account(content.get("account_number", "")),
         "pay_url": content.get("pay_url") or "",
+        "portal_url": "",
+        "access_code": "",
     }
+    if content["kind"] != "settlement_statement":
+        portal = (site or LetterSite.from_env()).fields(
+            str(content.get("ref", "")), int(content.get("access_serial") or 0))
+        view.update({k: v for k, v in portal.items() if v and not (k == "pay_url" and
+                                                                     view["pay_url"])})
     if content["kind"] == "settlement_statement":
         view.update(_settlement(content, lang))
     else:

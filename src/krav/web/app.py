@@ -24,6 +24,7 @@ ROUTERS += ("krav.cases.api", "krav.intake.api")  # the REST API: claims and the
 ROUTERS += ("krav.webhooks.api",)  # webhooks
 ROUTERS += ("krav.web.docs",)  # /api/v1/docs: Swagger UI, served locally
 ROUTERS += ("krav.letters.api",)  # a claim's letters and their PDFs
+ROUTERS += ("krav.portal.pages",)  # the debtor portal
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
