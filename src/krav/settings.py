@@ -59,6 +59,12 @@ class Settings:
     secret_key: str = ""
     webhook_max_attempts: int = 8  # a webhook delivery is parked after this many failures
     webhook_allow_local: int = 0  # 1: webhook URLs on 127.0.0.1/localhost allowed (tests, dev)
+    # the debtor portal's BankID login through an OpenID Connect broker (krav.portal.bankid)
+    bankid_issuer: str = ""
+    bankid_client_id: str = ""
+    bankid_client_secret: str = ""
+    bankid_nin_claim: str = "nin"  # the ID token's claim with the national id
+    bankid_acr: str = ""  # acr_values to ask for (assurance "substantial" or higher)
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

@@ -263,3 +263,63 @@ def test_a_fresh_code_from_the_command_line_invalidates_the_old(client, cases, d
     monkeypatch.delenv("KRAV_SECRET_KEY")
     code, _, err = Krav(db_url, capsys)("case", "access-code", "K-0000001")
     assert code == 2 and "KRAV_SECRET_KEY" in err
+
+
+# --- BankID through an OpenID Connect broker (a local provider, tests/oidc_support.py) ------
+
+@pytest.fixture
+def broker():  # type: ignore[no-untyped-def]
+    from tests.oidc_support import running_provider
+
+    with running_provider() as provider:
+        provider.person = KARI.national_id
+        yield provider
+
+
+def bankid_client(engine, broker) -> TestClient:  # type: ignore[no-untyped-def]
+    from tests.oidc_support import CLIENT_ID, CLIENT_SECRET
+
+    return TestClient(create_app(Settings(
+        public_url="http://testserver", secret_key=SECRET, bankid_issuer=broker.issuer,
+        bankid_client_id=CLIENT_ID, bankid_client_secret=CLIENT_SECRET), engine))
+
+
+def bankid_login(client: TestClient) -> httpx.Response:
+    """The browser's round trip: to the broker, (BankID), and back with the code."""
+    start = client.get("/logg-inn/bankid", follow_redirects=False)
+    assert start.status_code == 303, start.text
+    back = httpx.get(start.headers["location"], follow_redirects=False)
+    assert back.status_code == 302
+    location = back.headers["location"]
+    assert location.startswith("http://testserver/logg-inn/bankid/svar?")
+    return client.get(location.removeprefix("http://testserver"), follow_redirects=False)
+
+
+def test_bankid_opens_every_case_of_the_person_and_no_other(cases, broker, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import_claims(cases, tmp_path, [claim_row(invoice="1003", debtor=KARI, amount="300.00")])
+    client = bankid_client(cases, broker)
+    assert "/logg-inn/bankid" in client.get("/logg-inn").text
+    answer = bankid_login(client)
+    assert answer.status_code == 303 and answer.headers["location"] == "/sak"
+    assert len(broker.token_requests[0]["code_verifier"]) >= 43  # PKCE
+    overview = client.get("/sak")
+    assert overview.status_code == 200
+    assert "/sak/K-0000001" in overview.text and "/sak/K-0000003" in overview.text
+    assert "/sak/K-0000002" not in overview.text
+    assert client.get("/sak/K-0000003").status_code == 200
+    assert client.get("/sak/K-0000002").status_code == 404  # Ola's case
+    assert "portal.login" in actions(cases)
+
+
+def test_bankid_refuses_a_forged_state_a_wrong_nonce_and_a_foreign_signature(cases, broker) -> None:  # type: ignore[no-untyped-def]
+    client = bankid_client(cases, broker)
+    start = client.get("/logg-inn/bankid", follow_redirects=False)
+    back = httpx.get(start.headers["location"], follow_redirects=False).headers["location"]
+    forged = back.replace("state=", "state=x")
+    assert client.get(forged.removeprefix("http://testserver")).status_code == 400
+    broker.wrong_nonce = True
+    assert bankid_login(client).status_code == 401
+    broker.wrong_nonce, broker.foreign_key = False, True
+    assert bankid_login(client).status_code == 401
+    assert client.get("/sak", follow_redirects=False).headers["location"] == "/logg-inn"
+    assert "portal.login" not in actions(cases)

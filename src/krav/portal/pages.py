@@ -133,8 +133,11 @@ def _case_id(request: Request, session: DebtorSession | None, ref: str) -> int:
 def _login_form(request: Request, *, status: int = 200, ref: str = "", errors: dict | None = None,
                 headers: dict[str, str] | None = None) -> Response:
     secret = request.cookies.get(FORM_COOKIE) or new_token()
+    from krav.portal.bankid import configured
+
     response = render(request, "portal/login.html", status=status, headers=headers,
                       csrf=csrf_for(secret), ref=ref, errors=errors or {},
+                      bankid=configured(settings_of(request)),
                       notice=request.query_params.get("melding"))
     if request.cookies.get(FORM_COOKIE) != secret:
         _cookie(response, request, FORM_COOKIE, secret)
@@ -190,6 +193,63 @@ def login_submit(request: Request, form: dict[str, str] = Depends(read_form)) ->
     return _login_form(request, status=401, ref=ref,
                        errors={"kode": _("Saksnummeret eller koden er feil. Sjekk brevet og "
                                          "prøv igjen.")})
+
+
+OIDC_COOKIE = "krav_oidc"
+OIDC_PATH = "/logg-inn/bankid"
+
+
+def _redirect_uri(request: Request) -> str:
+    return site_url(settings_of(request)) + OIDC_PATH + "/svar"
+
+
+@router.get(OIDC_PATH)
+def bankid_start(request: Request) -> Response:
+    """Off to the BankID broker; state, nonce and the PKCE verifier wait in a short-lived
+    HttpOnly cookie of this browser until it comes back."""
+    from krav.portal import bankid
+
+    settings = settings_of(request)
+    if not bankid.configured(settings):
+        raise Problem(404, _gettext(request)("BankID er ikke satt opp."))
+    begun = bankid.start(settings, _redirect_uri(request))
+    response = RedirectResponse(begun.url, status_code=303)
+    response.set_cookie(OIDC_COOKIE, f"{begun.state}.{begun.nonce}.{begun.verifier}",
+                        max_age=600, httponly=True, samesite="lax", secure=is_https(request),
+                        path=OIDC_PATH)
+    return response
+
+
+@router.get(OIDC_PATH + "/svar")
+def bankid_return(request: Request) -> Response:
+    from krav.kernel.errors import UnableToProceed
+    from krav.portal import bankid
+    from krav.portal.sessions import bankid_login
+
+    _ = _gettext(request)
+    settings = settings_of(request)
+    if not bankid.configured(settings):
+        raise Problem(404, _("BankID er ikke satt opp."))
+    kept = request.cookies.get(OIDC_COOKIE, "").split(".")
+    state = request.query_params.get("state", "")
+    if len(kept) != 3 or not state or not same(state, kept[0]):
+        raise Problem(400, _("BankID-innloggingen kom ikke fra denne nettleseren, eller den "
+                             "tok for lang tid. Prøv igjen."))
+    code = request.query_params.get("code", "")
+    if not code:
+        raise Problem(401, _("BankID-innloggingen ble avbrutt."))
+    try:
+        national_id = bankid.finish(settings, _redirect_uri(request), code=code, nonce=kept[1],
+                                    verifier=kept[2])
+    except UnableToProceed as exc:
+        raise Problem(401, str(exc)) from None
+    with engine_of(request).begin() as conn:
+        token = bankid_login(conn, national_id, address=client_address(request), at=now(),
+                             settings=settings, request_id=request.state.request_id)
+    response = RedirectResponse("/sak", status_code=303)
+    response.delete_cookie(OIDC_COOKIE, path=OIDC_PATH)
+    _cookie(response, request, PORTAL_COOKIE, token, max_age=settings.session_hours * 3600)
+    return response
 
 
 @router.post("/logg-ut")

@@ -14,9 +14,8 @@ from krav.accounts.principal import Actor
 from krav.audit.service import record
 from krav.cases import codes
 from krav.cases.read import amount_today, case_view
-from krav.db.tables import case_access, claims, creditors, debtors, letters, postings
-from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
-from krav.kernel.money import from_ore
+from krav.db.tables import case_access, claims, creditors, debtors, letters
+from krav.kernel.errors import NotFound, UnableToProceed
 from krav.law import law_book
 from krav.ledger.model import COST_COMPONENTS
 
@@ -197,17 +196,3 @@ def pay_facts(conn: Connection, ref: str, *, as_of: date) -> dict[str, Any]:
     return {"ref": ref, "kid": claim.kid, "to_pay_today": view["to_pay_today"],
             "status": claim.status,
             "account": _account(conn, claim.id) or claim.account_number}
-
-
-def overpaid_of(conn: Connection, claim_id: int) -> Decimal:
-    from sqlalchemy import func
-
-    total = conn.execute(select(func.sum(postings.c.amount_ore)).where(
-        postings.c.claim_id == claim_id, postings.c.component == "overpaid")).scalar()
-    return -from_ore(int(total or 0))
-
-
-def require_key(key: bytes | None) -> bytes:
-    if key is None:
-        raise InvalidInput(NO_KEY, where="KRAV_SECRET_KEY")
-    return key

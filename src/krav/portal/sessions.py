@@ -98,6 +98,20 @@ def login_with_code(conn: Connection, ref: str, code: str, *, key: bytes, addres
     return CodeLogin(True, token=token, ref=ref)
 
 
+def bankid_login(conn: Connection, national_id: str, *, address: str, at: datetime,
+                 settings: Settings, request_id: str | None = None) -> str:
+    """A session for the person BankID identified: it opens every case of a consumer debtor
+    with that national id. Returns the cookie value."""
+    token = new_token()
+    session_id = conn.execute(insert(debtor_sessions).values(
+        token_hash=token_hash(token), method="bankid", national_id=national_id, created_at=at,
+        last_seen_at=at, expires_at=at + timedelta(hours=settings.session_hours),
+        client=address[:64]).returning(debtor_sessions.c.id)).scalar_one()
+    record(conn, Actor(debtor_principal(session_id, "BankID"), at, request_id), "portal.login",
+           details={"address": address, "method": "bankid"})
+    return token
+
+
 def debtor_principal(session_id: int, name: str) -> Principal:
     return Principal(kind="debtor", user_id=None, creditor_id=None, roles=("debtor",),
                      name=name, session_id=session_id)

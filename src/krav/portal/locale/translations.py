@@ -233,6 +233,18 @@ T = {
         "the amount may grow a little from day to day."),
     "Det er ingenting å betale i denne saken nå.": ("Det er ingenting å betala i denne saka no.",
                                                     "There is nothing to pay in this case now."),
+    "BankID er ikke satt opp.": ("BankID er ikkje sett opp.", "BankID is not set up."),
+    "BankID-innloggingen kom ikke fra denne nettleseren, eller den tok for lang tid. Prøv igjen.": (
+        "BankID-innlogginga kom ikkje frå denne nettlesaren, eller ho tok for lang tid. Prøv "
+        "igjen.",
+        "The BankID login did not come from this browser, or it took too long. Try again."),
+    "BankID-innloggingen ble avbrutt.": ("BankID-innlogginga vart avbroten.",
+                                         "The BankID login was cancelled."),
+    "eller": ("eller", "or"),
+    "Logg inn med BankID": ("Logg inn med BankID", "Log in with BankID"),
+    "Med BankID ser du alle sakene dine hos oss.": ("Med BankID ser du alle sakene dine hos oss.",
+                                                    "With BankID you see all your cases with "
+                                                    "us."),
     "Logg inn for å se hele saken og hva hver krone gjelder": (
         "Logg inn for å sjå heile saka og kva kvar krone gjeld",
         "Log in to see the whole case and what every krone is for"),
