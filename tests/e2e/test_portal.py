@@ -239,6 +239,20 @@ def test_the_pay_page_needs_no_login_and_shows_no_person(client, cases) -> None:
                       ).status_code == 404  # type: ignore[arg-type]
 
 
+def test_e_mails_and_sms_link_to_the_pay_page_when_the_key_is_set(monkeypatch) -> None:
+    from krav.letters.messages import email_text, pay_link
+    from krav.letters.samples import sample_content
+
+    content = sample_content("reminder", "nb")
+    monkeypatch.delenv("KRAV_SECRET_KEY", raising=False)
+    assert pay_link(content, "https://inkasso.example.no") == ""
+    monkeypatch.setenv("KRAV_SECRET_KEY", SECRET)
+    link = pay_link(content, "https://inkasso.example.no")
+    assert link == "https://inkasso.example.no" + codes.pay_path(KEY, content["ref"])  # type: ignore[arg-type]
+    assert f"Se saken og betal: {link}" in email_text(content, link=link)
+    assert pay_link(content, "") == ""  # no public address: no link
+
+
 def test_logout_ends_the_session(client, cases) -> None:  # type: ignore[no-untyped-def]
     log_in(client, "K-0000001", code_of("K-0000001"))
     page = client.get("/sak/K-0000001")

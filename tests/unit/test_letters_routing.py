@@ -139,5 +139,5 @@ def test_messages():
     assert "KID: " + content["kid"] in text
     assert "Betalingsfrist: " + day(content["deadline"]) in text
     assert file_name(content, 42) == f"{content['sent_on']}-payment_demand-42.pdf"
-    # no page of the public site exists yet: no link, even with KRAV_PUBLIC_URL set
+    # without KRAV_SECRET_KEY no pay link can be made (krav.cases.codes), even with a public URL
     assert pay_link(content | {"pay_url": None}, "https://inkasso.example.no/") == ""
