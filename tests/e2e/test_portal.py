@@ -120,6 +120,15 @@ def test_the_code_on_the_letter_opens_that_case_and_no_other(client, cases) -> N
     assert actions(cases).count("portal.login") == 2
 
 
+def test_a_case_number_is_never_a_search(client, cases, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Another claim whose invoice number reads like the case number changes nothing (``krav
+    case show`` would ask which one was meant; the portal names one case by its id)."""
+    import_claims(cases, tmp_path, [claim_row(invoice="K-0000001", debtor=OLA, amount="10.00")])
+    log_in(client, "K-0000001", code_of("K-0000001"))
+    page = client.get("/sak/K-0000001")
+    assert page.status_code == 200 and "1001" in page.text
+
+
 def test_without_login_the_case_page_sends_to_the_login_form(client) -> None:  # type: ignore[no-untyped-def]
     answer = client.get("/sak/K-0000001", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/logg-inn?sak=K-0000001"

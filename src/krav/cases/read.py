@@ -140,13 +140,15 @@ def stage_counts(conn: Connection) -> list[tuple[str, str, int]]:
 
 
 def case_view(conn: Connection, ref: str, *, as_of: date,
-              creditor: str | None = None) -> dict[str, Any]:
+              creditor: str | None = None, claim_id: int | None = None) -> dict[str, Any]:
     """One case as of ``as_of``: postings up to that day and interest accrued since the last
     crystallisation (FRL § 3), not yet posted. ``ref`` may be anything ``cases.search`` resolves
     (a ref, a KID, an invoice number — with ``creditor`` when several creditors use it —, a
-    debtor's org number or name) as long as it names one case."""
-    claim = conn.execute(select(claims).where(
-        claims.c.id == resolve_one(conn, ref, creditor=creditor))).mappings().one()
+    debtor's org number or name) as long as it names one case; ``claim_id`` names the case
+    exactly instead (the debtor portal, where a case number is never a search)."""
+    if claim_id is None:
+        claim_id = resolve_one(conn, ref, creditor=creditor)
+    claim = conn.execute(select(claims).where(claims.c.id == claim_id)).mappings().one()
     creditor = conn.execute(select(creditors.c.orgnr, creditors.c.name)
                             .where(creditors.c.id == claim["creditor_id"])).one()
     debtor = conn.execute(select(debtors.c.kind, debtors.c.name)

@@ -126,9 +126,7 @@ def case_page(conn: Connection, claim_id: int, *, as_of: date) -> dict[str, Any]
                claims.c.demand_deadline, creditors.c.account_number)
         .join(creditors, creditors.c.id == claims.c.creditor_id)
         .where(claims.c.id == claim_id)).one()
-    view = case_view(conn, claim.ref, as_of=as_of)
-    if view["ref"] != claim.ref:  # case_view resolves by search; the portal names one case
-        raise NotFound(f"ukjent sak {claim.ref}")
+    view = case_view(conn, claim.ref, as_of=as_of, claim_id=claim_id)
     components: dict[str, Decimal] = {}
     for p in view["postings"]:
         components[p["component"]] = components.get(p["component"], Decimal("0.00")) + p["amount"]
@@ -192,7 +190,7 @@ def pay_facts(conn: Connection, ref: str, *, as_of: date) -> dict[str, Any]:
                          .where(claims.c.ref == ref)).first()
     if claim is None:
         raise NotFound("ukjent betalingslenke")
-    view = case_view(conn, ref, as_of=as_of)
+    view = case_view(conn, ref, as_of=as_of, claim_id=claim.id)
     return {"ref": ref, "kid": claim.kid, "to_pay_today": view["to_pay_today"],
             "status": claim.status,
             "account": _account(conn, claim.id) or claim.account_number}
