@@ -113,8 +113,10 @@ def test_the_code_on_the_letter_opens_that_case_and_no_other(client, cases) -> N
     assert client.get(f"/sak/K-0000001/brev/{foreign[0]}.pdf").status_code == 404
     assert client.get(f"/sak/K-0000002/brev/{foreign[0]}.pdf").status_code == 404
     assert f'href="/sak/K-0000001/brev/{own[0]}.pdf"' in page.text
-    # a second code in the same browser adds that case to the session
+    # a second code in the same browser adds that case to the session, under a new cookie value
+    first = client.cookies.get("krav_portal")
     assert log_in(client, "K-0000002", code_of("K-0000002")).status_code == 303
+    assert client.cookies.get("krav_portal") != first
     assert client.get("/sak/K-0000002").status_code == 200
     assert "K-0000001" in client.get("/sak").text
     assert actions(cases).count("portal.login") == 2

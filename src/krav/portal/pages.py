@@ -180,9 +180,9 @@ def login_submit(request: Request, form: dict[str, str] = Depends(read_form)) ->
                                  request_id=request.state.request_id)
     if result.ok:
         response = RedirectResponse(f"/sak/{result.ref}", status_code=303)
-        if result.token is not None:
-            _cookie(response, request, PORTAL_COOKIE, result.token,
-                    max_age=settings.session_hours * 3600)
+        assert result.token is not None
+        _cookie(response, request, PORTAL_COOKIE, result.token,
+                max_age=settings.session_hours * 3600)
         return response
     if result.locked_until is not None:
         seconds = max(1, int((result.locked_until - now()).total_seconds()))
@@ -273,12 +273,9 @@ def overview(request: Request) -> Response:
     session = debtor_session(request)
     if session is None:
         return RedirectResponse("/logg-inn", status_code=303)
-    from krav.cases.read import list_cases
-
     with engine_of(request).connect() as conn:
-        ids = visible_claim_ids(conn, session)
-        rows = [r for r in list_cases(conn, as_of=today(), with_id=True) if r["id"] in ids] \
-            if ids else []
+        rows = [service.case_row(conn, claim_id, as_of=today())
+                for claim_id in visible_claim_ids(conn, session)]
     if len(rows) == 1:
         return RedirectResponse(f"/sak/{rows[0]['ref']}", status_code=303)
     return render(request, "portal/cases.html", cases=rows, csrf=_csrf(request))

@@ -152,6 +152,16 @@ def case_page(conn: Connection, claim_id: int, *, as_of: date) -> dict[str, Any]
             "account": account}
 
 
+def case_row(conn: Connection, claim_id: int, *, as_of: date) -> dict[str, Any]:
+    """One line of the debtor's overview: the case, its creditor and invoice, and what it takes
+    to pay it today (as ``krav case show``)."""
+    ref = conn.execute(select(claims.c.ref).where(claims.c.id == claim_id)).scalar_one()
+    view = case_view(conn, ref, as_of=as_of, claim_id=claim_id)
+    return {"ref": view["ref"], "creditor": view["creditor"]["name"],
+            "invoice_number": view["invoice_number"], "status": view["status"],
+            "to_pay_today": view["to_pay_today"], "owed_back": view["owed_back"]}
+
+
 def _interest_from(conn: Connection, claim_id: int) -> date:
     return conn.execute(select(claims.c.interest_through)
                         .where(claims.c.id == claim_id)).scalar_one()

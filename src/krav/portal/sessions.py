@@ -35,7 +35,7 @@ TOUCH_EVERY = timedelta(minutes=1)
 @dataclass(frozen=True)
 class CodeLogin:
     ok: bool
-    token: str | None = None  # the cookie value: a new session's (None: the old one was used)
+    token: str | None = None  # the session's new cookie value (only when ok)
     ref: str = ""
     locked_until: datetime | None = None
 
@@ -76,16 +76,17 @@ def login_with_code(conn: Connection, ref: str, code: str, *, key: bytes, addres
                          locked_until=throttle.locked_until_keys(conn, [k for k, _ in limits],
                                                                  at=at))
     throttle.clear(conn, limits[0][0])
-    token = None
+    token = new_token()  # a new cookie value at every login, also when a case is added
     if current is not None and current.session_id is not None:
         session_id = current.session_id
+        conn.execute(update(debtor_sessions).where(debtor_sessions.c.id == session_id)
+                     .values(token_hash=token_hash(token), last_seen_at=at))
         if conn.execute(select(debtor_session_claims.c.claim_id).where(
                 debtor_session_claims.c.session_id == session_id,
                 debtor_session_claims.c.claim_id == claim.id)).first() is None:
             conn.execute(insert(debtor_session_claims).values(session_id=session_id,
                                                               claim_id=claim.id))
     else:
-        token = new_token()
         session_id = conn.execute(insert(debtor_sessions).values(
             token_hash=token_hash(token), method="code", national_id=None, created_at=at,
             last_seen_at=at, expires_at=at + timedelta(hours=settings.session_hours),
