@@ -65,6 +65,13 @@ class Settings:
     bankid_client_secret: str = ""
     bankid_nin_claim: str = "nin"  # the ID token's claim with the national id
     bankid_acr: str = ""  # acr_values to ask for (assurance "substantial" or higher)
+    # Vipps MobilePay ePayment on the pay page (krav.payments.vipps); no button when unset
+    vipps_url: str = ""  # https://api.vipps.no (test: https://apitest.vipps.no)
+    vipps_client_id: str = ""
+    vipps_client_secret: str = ""
+    vipps_subscription_key: str = ""
+    vipps_msn: str = ""  # Merchant-Serial-Number
+    vipps_webhook_secret: str = ""  # the secret of the webhook registered for /vipps/webhook
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

@@ -348,3 +348,97 @@ def test_bankid_refuses_a_forged_state_a_wrong_nonce_and_a_foreign_signature(cas
     assert bankid_login(client).status_code == 401
     assert client.get("/sak", follow_redirects=False).headers["location"] == "/logg-inn"
     assert "portal.login" not in actions(cases)
+
+
+# --- Vipps MobilePay on the pay page (a local fake of the ePayment API, tests/vipps_support.py) -
+
+HOOK_SECRET = "vipps-webhook-secret"
+
+
+@pytest.fixture
+def vipps():  # type: ignore[no-untyped-def]
+    from tests.vipps_support import running_vipps
+
+    with running_vipps() as fake:
+        yield fake
+
+
+def vipps_client(engine, fake) -> TestClient:  # type: ignore[no-untyped-def]
+    from tests.vipps_support import MSN, SUBSCRIPTION
+
+    return TestClient(create_app(Settings(
+        public_url="http://testserver", secret_key=SECRET, vipps_url=fake.url,
+        vipps_client_id="cid", vipps_client_secret="cs", vipps_subscription_key=SUBSCRIPTION,
+        vipps_msn=MSN, vipps_webhook_secret=HOOK_SECRET), engine))
+
+
+def webhook(client: TestClient, reference: str, *, secret: str = HOOK_SECRET) -> httpx.Response:
+    import json
+
+    from krav.payments.vipps import content_hash, signature
+
+    body = json.dumps({"msn": "123456", "reference": reference,
+                       "name": "AUTHORIZED"}).encode()
+    when = "Thu, 03 Dec 2026 12:00:00 GMT"
+    return client.post("/vipps/webhook", content=body, headers={
+        "content-type": "application/json", "x-ms-date": when,
+        "x-ms-content-sha256": content_hash(body),
+        "authorization": signature(secret, path_and_query="/vipps/webhook", date_header=when,
+                                   host="testserver", body=body)})
+
+
+def vipps_payments_of(engine):  # type: ignore[no-untyped-def]
+    from krav.db.tables import payments
+
+    with engine.connect() as conn:
+        return conn.execute(select(payments).where(payments.c.source == "vipps")
+                            ).mappings().all()
+
+
+def test_vipps_captures_and_books_once_like_a_bank_payment(cases, vipps, db_url,
+                                                           capsys) -> None:  # type: ignore[no-untyped-def]
+    client = vipps_client(cases, vipps)
+    path = codes.pay_path(KEY, "K-0000001")  # type: ignore[arg-type]
+    page = client.get(path)
+    assert "Betal" in page.text and "med Vipps" in page.text
+    due = Decimal(Krav(db_url, capsys).json("case", "show", "K-0000001", "--as-of",
+                                            date.today().isoformat())["to_pay_today"])
+    off = client.post(path + "/vipps", data={"csrf": csrf(page)}, follow_redirects=False)
+    assert off.status_code == 303 and off.headers["location"].startswith(vipps.url + "/app/")
+    reference = off.headers["location"].rsplit("/", 1)[1]
+    assert vipps.payments[reference]["amount"] == int(due * 100)
+    # a forged webhook changes nothing
+    assert webhook(client, reference, secret="wrong").status_code == 401
+    assert vipps_payments_of(cases) == []
+    vipps.approve(reference)
+    assert webhook(client, reference).status_code == 200
+    assert webhook(client, reference).status_code == 200  # Vipps retries: booked once
+    back = client.get(vipps.payments[reference]["returnUrl"].removeprefix("http://testserver"),
+                      follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"].endswith("?vipps=betalt")
+    booked = vipps_payments_of(cases)
+    assert len(booked) == 1 and booked[0]["status"] == "matched"
+    assert booked[0]["amount_ore"] == int(due * 100) and len(vipps.captures) == 1
+    after = Krav(db_url, capsys).json("case", "show", "K-0000001", "--as-of",
+                                      date.today().isoformat())
+    assert Decimal(after["to_pay_today"]) == 0
+    # Vipps's payout later arrives in the bank file as a lump sum without KID: never booked on
+    # the case again
+    from krav.db.tables import payments
+    from krav.payments.model import BankTransaction
+    from krav.payments.service import book_transactions
+
+    with cases.begin() as conn:  # what a bank file's payout line becomes (no KID, no invoice)
+        book_transactions(conn, [BankTransaction(
+            external_id="camt:vipps-payout-1", paid_on=date.today(), booked_on=date.today(),
+            amount_ore=int(due * 100), payer_name="Vipps MobilePay AS",
+            text="Utbetaling Vipps MobilePay")], source="camt054", file_id=None,
+            as_of=date.today())
+    with cases.connect() as conn:
+        on_case = conn.execute(select(payments.c.id).where(
+            payments.c.claim_id == booked[0]["claim_id"])).scalars().all()
+        payout = conn.execute(select(payments.c.claim_id, payments.c.status).where(
+            payments.c.payer_name == "Vipps MobilePay AS")).one()
+    assert on_case == [booked[0]["id"]] and payout == (None, "unmatched")
+    # a foreign reference on the return page is not found
+    assert client.get(path + "/vipps/krav-x-000").status_code == 404

@@ -126,3 +126,18 @@ Index("ix_client_funds_on", client_funds.c.on)
 # Reversals, settlements and the ledger check look postings up by payment; the core table has no
 # index for it, so this context adds one (created with the table on a new database).
 Index("ix_postings_payment", postings.c.payment_id)
+
+# Vipps MobilePay ePayment requests made from the pay page (krav.payments.vipps): one row per
+# request (a request lives about 10 minutes, so each click makes a new one); ``payment_id`` is
+# the payment booked once it was captured.
+vipps_payments = Table(
+    "vipps_payments",
+    metadata,
+    Column("reference", String(50), primary_key=True),
+    Column("claim_id", ForeignKey("claims.id"), nullable=False, index=True),
+    Column("amount_ore", BigInteger, nullable=False),
+    Column("state", String(20), nullable=False),  # CREATED | AUTHORIZED | CAPTURED | ABORTED …
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("payment_id", ForeignKey("payments.id"), nullable=True),
+)

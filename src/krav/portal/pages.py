@@ -211,7 +211,8 @@ def bankid_start(request: Request) -> Response:
 
     settings = settings_of(request)
     if not bankid.configured(settings):
-        raise Problem(404, _gettext(request)("BankID er ikke satt opp."))
+        _ = _gettext(request)
+        raise Problem(404, _("BankID er ikke satt opp."))
     begun = bankid.start(settings, _redirect_uri(request))
     response = RedirectResponse(begun.url, status_code=303)
     response.set_cookie(OIDC_COOKIE, f"{begun.state}.{begun.nonce}.{begun.verifier}",
@@ -370,15 +371,114 @@ def contact_submit(request: Request, ref: str,
 
 # --- the pay page (no login) -----------------------------------------------------------------
 
-@router.get("/betal/{ref}/{token}")
-def pay_page(request: Request, ref: str, token: str) -> Response:
-    """Amount, KID and account of a case for the holder of its pay link; nothing about the
-    person (no name, no address, no creditor)."""
+def _pay_case(request: Request, ref: str, token: str) -> str:
     key = _key(request)
     ref = ref.strip().upper()[:20]
     if key is None or not codes.pay_token_ok(key, ref, token):
         _ = _gettext(request)
         raise Problem(404, _("Betalingslenken er ugyldig. Sjekk adressen i brevet."))
+    return ref
+
+
+@router.get("/betal/{ref}/{token}")
+def pay_page(request: Request, ref: str, token: str) -> Response:
+    """Amount, KID and account of a case for the holder of its pay link; nothing about the
+    person (no name, no address, no creditor). "Betal med Vipps" when Vipps is set up."""
+    from krav.payments.vipps import VippsConfig
+
+    ref = _pay_case(request, ref, token)
     with engine_of(request).connect() as conn:
         facts = service.pay_facts(conn, ref, as_of=today())
-    return render(request, "portal/pay.html", facts=facts, today=today())
+    secret = request.cookies.get(FORM_COOKIE) or new_token()
+    response = render(request, "portal/pay.html", facts=facts, today=today(),
+                      vipps=VippsConfig.of(settings_of(request)) is not None,
+                      action=f"/betal/{ref}/{token}/vipps", csrf=csrf_for(secret),
+                      notice=request.query_params.get("vipps"))
+    if request.cookies.get(FORM_COOKIE) != secret:
+        _cookie(response, request, FORM_COOKIE, secret)
+    return response
+
+
+def _vipps(request: Request):  # type: ignore[no-untyped-def]
+    from krav.payments.vipps import VippsClient, VippsConfig
+
+    config = VippsConfig.of(settings_of(request))
+    if config is None:
+        _ = _gettext(request)
+        raise Problem(404, _("Vipps er ikke satt opp."))
+    return VippsClient(config)
+
+
+@router.post("/betal/{ref}/{token}/vipps")
+def pay_with_vipps(request: Request, ref: str, token: str,
+                   form: dict[str, str] = Depends(read_form)) -> Response:
+    """A fresh Vipps payment request for today's amount; off to Vipps."""
+    from krav.kernel.money import to_ore
+    from krav.payments.vipps import start
+
+    ref = _pay_case(request, ref, token)
+    secret = request.cookies.get(FORM_COOKIE)
+    if not secret or not same(form.get("csrf", ""), csrf_for(secret)):
+        _ = _gettext(request)
+        raise Problem(403, _("Skjemaet er utløpt eller kom ikke fra denne siden. Last siden på "
+                             "nytt og prøv igjen."))
+    client = _vipps(request)
+    back = site_url(settings_of(request)) + f"/betal/{ref}/{token}/vipps/{{reference}}"
+    with engine_of(request).begin() as conn:
+        facts = service.pay_facts(conn, ref, as_of=today())
+        claim_id = conn.execute(select(claims.c.id).where(claims.c.ref == ref)).scalar_one()
+        url = start(conn, client, claim_id=claim_id, ref=ref,
+                    amount_ore=to_ore(facts["to_pay_today"]), return_url=back, at=now())
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/betal/{ref}/{token}/vipps/{reference}")
+def vipps_return(request: Request, ref: str, token: str, reference: str) -> Response:
+    """Back from Vipps: ask Vipps how it went (capture and book when approved)."""
+    from krav.payments.tables import vipps_payments
+    from krav.payments.vipps import settle
+
+    ref = _pay_case(request, ref, token)
+    client = _vipps(request)
+    with engine_of(request).begin() as conn:
+        owner = conn.execute(select(claims.c.ref).join(
+            vipps_payments, vipps_payments.c.claim_id == claims.c.id)
+            .where(vipps_payments.c.reference == reference[:50])).scalar()
+        if owner != ref:
+            _ = _gettext(request)
+            raise Problem(404, _("Ukjent betaling."))
+        state = settle(conn, client, reference[:50], on=today(), at=now())
+    outcome = "betalt" if state == "CAPTURED" else "avbrutt"
+    return RedirectResponse(f"/betal/{ref}/{token}?vipps={outcome}", status_code=303)
+
+
+@router.post("/vipps/webhook")
+async def vipps_webhook(request: Request) -> Response:
+    """Vipps reports a payment's new state; the signature is checked before anything else."""
+    import json
+
+    from starlette.concurrency import run_in_threadpool
+
+    from krav.payments.tables import vipps_payments
+    from krav.payments.vipps import VippsConfig, settle, webhook_ok
+
+    config = VippsConfig.of(settings_of(request))
+    body = await request.body()
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if config is None or not webhook_ok(config.webhook_secret, path_and_query=path,
+                                        headers=request.headers, body=body):
+        raise Problem(401, "ugyldig signatur")
+    try:
+        reference = str(json.loads(body)["reference"])[:50]
+    except (ValueError, KeyError, TypeError):
+        raise Problem(400, "mangler reference") from None
+
+    def work() -> None:
+        with engine_of(request).begin() as conn:
+            known = conn.execute(select(vipps_payments.c.reference)
+                                 .where(vipps_payments.c.reference == reference)).first()
+            if known is not None:
+                settle(conn, _vipps(request), reference, on=today(), at=now())
+
+    await run_in_threadpool(work)
+    return Response(status_code=200)

@@ -245,6 +245,15 @@ T = {
     "Med BankID ser du alle sakene dine hos oss.": ("Med BankID ser du alle sakene dine hos oss.",
                                                     "With BankID you see all your cases with "
                                                     "us."),
+    "Takk! Betalingen med Vipps er mottatt og ført på saken.": (
+        "Takk! Betalinga med Vipps er motteken og ført på saka.",
+        "Thank you! The Vipps payment is received and entered on the case."),
+    "Betalingen med Vipps ble ikke fullført. Ingenting er trukket.": (
+        "Betalinga med Vipps vart ikkje fullført. Ingenting er trekt.",
+        "The Vipps payment was not completed. Nothing has been charged."),
+    "Betal %(amount)s med Vipps": ("Betal %(amount)s med Vipps", "Pay %(amount)s with Vipps"),
+    "Vipps er ikke satt opp.": ("Vipps er ikkje sett opp.", "Vipps is not set up."),
+    "Ukjent betaling.": ("Ukjend betaling.", "Unknown payment."),
     "Logg inn for å se hele saken og hva hver krone gjelder": (
         "Logg inn for å sjå heile saka og kva kvar krone gjeld",
         "Log in to see the whole case and what every krone is for"),
