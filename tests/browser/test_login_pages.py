@@ -262,8 +262,20 @@ def test_every_login_page_passes_axe_and_fits_the_screen(site, page_at, size) ->
     assert len(seen) == 18
 
 
+def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG 2.1's contrast ratio of two sRGB colours."""
+    def luminance(rgb: tuple[int, int, int]) -> float:
+        c = [v / 255 for v in rgb]
+        c = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 def test_keyboard_focus_is_visible(site, phone) -> None:  # type: ignore[no-untyped-def]
-    """Tab through the login page: every stop shows an outline (WCAG 2.4.7)."""
+    """Tab through the login page: every stop shows an outline (WCAG 2.4.7) that stands out
+    from the white page at 3:1 (1.4.11, non-text contrast)."""
     phone.goto(site.url("/login"))
     stops = []
     for _ in range(6):
@@ -271,9 +283,13 @@ def test_keyboard_focus_is_visible(site, phone) -> None:  # type: ignore[no-unty
         stops.append(phone.evaluate("""() => {
             const e = document.activeElement, s = getComputedStyle(e);
             return {what: e.id || e.textContent.trim(), style: s.outlineStyle,
-                    width: parseFloat(s.outlineWidth)};
+                    width: parseFloat(s.outlineWidth), color: s.outlineColor,
+                    page: getComputedStyle(document.body).backgroundColor};
         }"""))
     names = [s["what"] for s in stops]
     assert names[:6] == ["krav", "English", "email", "password", "Logg inn", "Glemt passordet?"]
     for stop in stops:
         assert stop["style"] != "none" and stop["width"] >= 2, stop
+        outline, page = (tuple(int(v) for v in re.findall(r"\d+", stop[k])[:3])
+                         for k in ("color", "page"))
+        assert contrast(outline, page) >= 3, stop
