@@ -301,6 +301,14 @@ TENANCY = {
     # letter 1 is Nordlys's reminder on K-0000001 (made in the test)
     ("GET", "/api/v1/claims/{ref}/letters"): ("get", f"/api/v1/claims/{FIRST}/letters", None, 404),
     ("GET", "/api/v1/letters/{letter_id}.pdf"): ("get", "/api/v1/letters/1.pdf", None, 404),
+    # settlement 1 is Nordlys's January (made in the test)
+    ("GET", "/api/v1/settlements"): (
+        "get", f"/api/v1/settlements?period=2026-01&orgnr={NORDLYS.orgnr}", None, 404),
+    ("GET", "/api/v1/settlements/{settlement_id}"): ("get", "/api/v1/settlements/1", None, 404),
+    ("GET", "/api/v1/settlements/{settlement_id}.csv"): (
+        "get", "/api/v1/settlements/1.csv", None, 404),
+    ("GET", "/api/v1/settlements/{settlement_id}.pdf"): (
+        "get", "/api/v1/settlements/1.pdf", None, 404),
 }
 
 
@@ -340,6 +348,8 @@ def test_no_api_route_leaks_another_creditors_data(krav, client, engine) -> None
 
     run_days(engine, date(2026, 1, 19), date(2026, 1, 19))  # every claim gets its reminder
     assert letters_of(engine, FIRST)[0]["id"] == 1
+    assert krav.json("settle", "--creditor", NORDLYS.orgnr, "--period", "2026-01",
+                     "--as-of", "2026-02-01")["settlement"] == 1
     before, hooks_before = count(engine), count(engine, webhooks)
     tables_before, audit_before = table_counts(engine), count(engine, audit)
     leaks = ["K-0000001", "K-0000002", "K-0000003", NORDLYS.orgnr, NORDLYS.name,

@@ -11,9 +11,11 @@ import io
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from krav.kernel.money import fmt, from_ore
-from krav.payments.settlement import ClaimLine, Settlement
+from krav.kernel.money import fmt, fmt_pct, from_ore
+from krav.payments.payout import PayoutState
+from krav.payments.settlement import TOTALS, ClaimLine, Settlement, period_bounds, reference
 from krav.settings import Agency
 
 CSV_COLUMNS = ("ref", "invoice_number", "debtor", "collected", "creditor_share", "agency_share",
@@ -66,7 +68,7 @@ def settlement_content(s: Settlement, agency: Agency) -> dict:
     totals = s.totals
     return {
         "kind": "settlement_statement", "sender": "agency", "language": "nb",
-        "ref": f"OPP-{s.period}-{s.id}", "sent_on": s.created_on.isoformat(),
+        "ref": s.reference, "sent_on": s.created_on.isoformat(),
         "account_number": s.creditor.get("account_number") or MISSING,
         "creditor": _party(s.creditor),
         "agency": {k: v for k, v in asdict(agency).items() if k != "account_number"},
@@ -87,19 +89,82 @@ def settlement_pdf(s: Settlement, agency: Agency) -> bytes:
     return render_pdf(settlement_content(s, agency))
 
 
+def statement_name(s: Settlement) -> str:
+    """The statement files' name without suffix: ``oppgjor-<orgnr>-<period>``."""
+    return f"oppgjor-{s.creditor['orgnr']}-{s.period}"
+
+
 def write_reports(s: Settlement, out_dir: Path, agency: Agency) -> list[Path]:
     """Write ``oppgjor-<orgnr>-<period>.csv`` and ``.pdf`` into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = out_dir / f"oppgjor-{s.creditor['orgnr']}-{s.period}"
+    stem = out_dir / statement_name(s)
     csv_path, pdf_path = stem.with_suffix(".csv"), stem.with_suffix(".pdf")
     csv_path.write_text(settlement_csv(s), encoding="utf-8")
     pdf_path.write_bytes(settlement_pdf(s, agency))
     return [csv_path, pdf_path]
 
 
+TOTAL_KEYS = (*TOTALS, "payout_ore", "invoice_ore", "agency_transfer_ore")
+
+
 def settlement_json(s: Settlement) -> dict:
+    """What ``krav settle --json`` prints: the settlement's figures (kroner)."""
     totals = {k.removesuffix("_ore"): from_ore(v) for k, v in s.totals.items()}
     return {"settlement": s.id, "creditor": s.creditor["orgnr"], "period": s.period,
             "already_settled": s.already, "commission_pct": str(s.commission_pct),
             "vat_pct": str(s.vat_pct), **totals,
             "claims": len(s.lines)}
+
+
+def _summary(row: dict[str, Any], payout: PayoutState) -> dict[str, Any]:
+    """The figures of a stored settlement row (with its creditor's orgnr and name)."""
+    totals = {k.removesuffix("_ore"): from_ore(row[k]) for k in TOTAL_KEYS}
+    start, end = period_bounds(row["period"])
+    return {"settlement": row["id"], "reference": reference(row["period"], row["id"]),
+            "creditor": row["orgnr"], "creditor_name": row["creditor_name"],
+            "period": row["period"], "period_from": start,
+            "period_through": end - timedelta(days=1), "created_on": row["created_on"],
+            "commission_pct": str(row["commission_pct"]), "vat_pct": str(row["vat_pct"]),
+            **totals, "net": from_ore(row["payout_ore"] - row["invoice_ore"]),
+            "payout_status": payout.status}
+
+
+def settlement_list_item(row: dict[str, Any], payout: PayoutState) -> dict[str, Any]:
+    """One settlement in ``GET /api/v1/settlements`` (a row of ``list_settlements``)."""
+    return {**_summary(row, payout), "claims": row["claims"]}
+
+
+def _held_back(s: Settlement, payout: PayoutState) -> list[dict[str, Any]]:
+    """What was kept from the creditor's money, and why (the amounts that are not zero)."""
+    t = s.totals
+    items = [
+        ("commission", t["commission_ore"],
+         f"suksesshonorar {fmt_pct(s.commission_pct)} av innkrevd hovedstol og renter "
+         "(avtalen med oppdragsgiveren)"),
+        ("vat", t["vat_ore"], f"merverdiavgift {fmt_pct(s.vat_pct)} på suksesshonoraret "
+                              "(merverdiavgiftsloven § 5-1)"),
+        ("direct_agency", t["direct_agency_ore"],
+         "inkassoforetakets salær og gebyrer i betalinger skyldneren gjorde direkte til "
+         "oppdragsgiveren (oppdragsgiveren har fått de pengene)"),
+        ("agency_share", t["agency_share_ore"],
+         "salær og gebyrer for brev inkassoforetaket sendte, betalt av skyldneren: de tilhører "
+         "foretaket"),
+    ]
+    out = [{"what": what, "amount": from_ore(ore), "why": why} for what, ore, why in items if ore]
+    if payout.status == "held":
+        out.append({"what": "payout", "amount": from_ore(t["payout_ore"]),
+                    "why": "oppdragsgiveren mangler gyldig kontonummer; utbetales når det er "
+                           "registrert"})
+    return out
+
+
+def settlement_detail(s: Settlement, payout: PayoutState) -> dict[str, Any]:
+    """``GET /api/v1/settlements/{id}``: the figures, a line per claim (the CSV's columns),
+    what was held back and why, and where the payout stands."""
+    row = {"id": s.id, "period": s.period, "created_on": s.created_on,
+           "commission_pct": s.commission_pct, "vat_pct": s.vat_pct,
+           "orgnr": s.creditor["orgnr"], "creditor_name": s.creditor["name"], **s.totals}
+    lines = [dict(zip(CSV_COLUMNS, _cells(line), strict=True)) for line in s.lines]
+    return {**_summary(row, payout), "claims": len(s.lines),
+            "held_back": _held_back(s, payout), "lines": lines,
+            "transfer": payout.as_json(s.totals["payout_ore"])}

@@ -23,12 +23,13 @@ Both payouts are recorded as client-funds movements, so the account still reconc
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, distinct, func, insert, select
 
 from krav.db.tables import claims, creditors, debtors
 from krav.kernel.errors import InvalidInput, NotFound, UnableToProceed
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     from krav.accounts.principal import Actor
 
 ONE_DAY = timedelta(days=1)
+PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")  # ASCII digits only (int() takes any script's)
+PERIOD_ALLOWED = "ÅÅÅÅ-MM"
 TOTALS = ("collected_ore", "creditor_share_ore", "agency_share_ore", "direct_ore",
           "direct_agency_ore", "commission_base_ore", "commission_ore", "vat_ore")
 
@@ -81,18 +84,28 @@ class Settlement:
     lines: list[ClaimLine] = field(default_factory=list)
     already: bool = False
 
+    @property
+    def reference(self) -> str:
+        """The settlement's reference on the statement and in the payout's remittance."""
+        return reference(self.period, self.id)
+
+
+def reference(period: str, settlement_id: int) -> str:
+    return f"OPP-{period}-{settlement_id}"
+
 
 def period_bounds(period: str) -> tuple[date, date]:
     """``YYYY-MM`` → [first day, first day of the next month)."""
     try:
+        if not PERIOD.fullmatch(period):
+            raise ValueError(period)
         year, month = (int(p) for p in period.split("-"))
         start = date(year, month, 1)
-    except ValueError:
-        raise InvalidInput(f"ugyldig periode {period!r}", where="--period",
-                           allowed="ÅÅÅÅ-MM") from None
-    if len(period) != 7:
-        raise InvalidInput(f"ugyldig periode {period!r}", where="--period", allowed="ÅÅÅÅ-MM")
-    return start, date(year, month, calendar.monthrange(year, month)[1]) + ONE_DAY
+        end = date(year, month, calendar.monthrange(year, month)[1]) + ONE_DAY
+    except (ValueError, OverflowError):
+        raise InvalidInput(f"ugyldig periode {period[:20]!r}", where="--period",
+                           allowed=PERIOD_ALLOWED) from None
+    return start, end
 
 
 def commission_rate(text: str, where: str) -> Decimal:
@@ -222,3 +235,36 @@ def load_settlement(conn: Connection, settlement_id: int) -> Settlement:
     return Settlement(row["id"], dict(creditor), row["period"], start, row["period_end"],
                       row["created_on"], pct, vat_pct, totals,
                       sorted(lines.values(), key=lambda x: x.ref))
+
+
+MAX_ID = 2**63 - 1  # beyond it no row can have the id (and PostgreSQL's bigint would overflow)
+
+
+def find_settlement(conn: Connection, settlement_id: int, creditor_id: int | None) -> Settlement:
+    """Settlement ``settlement_id`` if it is ``creditor_id``'s (``None``: anyone's, agency
+    staff); :class:`NotFound` alike for a missing one and another creditor's."""
+    query = select(settlements.c.id).where(settlements.c.id == settlement_id)
+    if creditor_id is not None:
+        query = query.where(settlements.c.creditor_id == creditor_id)
+    if not 0 < settlement_id <= MAX_ID or conn.execute(query).scalar() is None:
+        raise NotFound(f"ukjent oppgjør {settlement_id}")
+    return load_settlement(conn, settlement_id)
+
+
+def list_settlements(conn: Connection, *, period: str,
+                     creditor_id: int | None) -> list[dict[str, Any]]:
+    """The settlements of ``period`` (of ``creditor_id``, or every creditor's when ``None``), in
+    org-number order: each row's columns, the creditor's orgnr, name and account number, and how
+    many claims it covers — one query."""
+    period_bounds(period)
+    claims_in = (select(func.count(distinct(settlement_lines.c.claim_id)))
+                 .where(settlement_lines.c.settlement_id == settlements.c.id)
+                 .scalar_subquery())
+    query = (select(settlements, creditors.c.orgnr, creditors.c.name.label("creditor_name"),
+                    creditors.c.account_number, claims_in.label("claims"))
+             .join(creditors, creditors.c.id == settlements.c.creditor_id)
+             .where(settlements.c.period == period)
+             .order_by(creditors.c.orgnr, settlements.c.id))
+    if creditor_id is not None:
+        query = query.where(settlements.c.creditor_id == creditor_id)
+    return [dict(r) for r in conn.execute(query).mappings()]
