@@ -6,6 +6,7 @@ The agency identity appears on every letter the agency sends (INKL § 10, inkass
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -21,11 +22,15 @@ class Agency:
     postcode: str = "0155"
     city: str = "Oslo"
     account_number: str = "15032080119"  # the client-funds account (klientkonto)
+    # the BIC of the bank that holds the client-funds account (pain.001's DbtrAgt)
+    bic: str = "DNBANOKKXXX"
     licence: str = "Inkassobevilling gitt av Finanstilsynet"
     email: str = "post@krav.example"
     phone: str = "22 00 00 00"
 
 
+# ISO 9362 (the pattern of pain.001's BICIdentifier)
+BIC = re.compile(r"[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?")
 SMTP_SECURITY = ("auto", "tls", "starttls", "none")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -84,6 +89,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             agency_values[f.name] = env[key]
     agency = Agency(**agency_values)
     validate_orgnr(agency.orgnr, where="KRAV_AGENCY_ORGNR")
+    if not BIC.fullmatch(agency.bic):
+        raise InvalidInput(f"ugyldig BIC {agency.bic[:20]!r}", where="KRAV_AGENCY_BIC",
+                           allowed="8 eller 11 tegn, f.eks. DNBANOKKXXX")
     values: dict[str, object] = {}
     for f in fields(Settings):
         key = f"KRAV_{f.name.upper()}"

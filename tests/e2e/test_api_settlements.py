@@ -33,6 +33,11 @@ DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 @pytest.fixture
 def krav(db_url, capsys, engine, tmp_path) -> Krav:  # type: ignore[no-untyped-def]
+    return book(db_url, capsys, engine, tmp_path)
+
+
+def book(db_url, capsys, engine, tmp_path) -> Krav:  # type: ignore[no-untyped-def]
+    """Nordlys's January (see the module docstring) and Fjordnett's unpaid K-0000004."""
     add_creditor(engine, NORDLYS)
     add_creditor(engine, FJORDNETT)
     import_claims(engine, tmp_path, [claim_row(invoice="1", amount="1000.00"),
@@ -86,7 +91,8 @@ def test_a_creditor_reads_its_settlements_as_krav_settle_made_them(krav, client,
     assert listed.status_code == 200, listed.text
     assert listed.json()["period"] == "2026-01"
     [item] = listed.json()["items"]
-    same = {k: v for k, v in made.items() if k not in ("already_settled", "files")}
+    same = {k: v for k, v in made.items()
+            if k not in ("already_settled", "files", "payment_file", "reissued", "held")}
     assert {k: item[k] for k in same} == same  # the figures `krav settle --json` printed
     assert (item["collected"], item["direct"], item["commission"], item["vat"],
             item["payout"], item["invoice"], item["net"]) == (
@@ -94,7 +100,7 @@ def test_a_creditor_reads_its_settlements_as_krav_settle_made_them(krav, client,
     assert item["reference"] == f"OPP-2026-01-{made['settlement']}"
     assert (item["period_from"], item["period_through"], item["created_on"]) == (
         "2026-01-01", "2026-01-31", "2026-01-31")
-    assert item["payout_status"] == "pending" and item["claims"] == 2
+    assert item["payout_status"] == "instructed" and item["claims"] == 2  # --out paid it
 
     shown = client.get(f"/api/v1/settlements/{made['settlement']}", headers=nordlys)
     assert shown.status_code == 200
@@ -113,7 +119,9 @@ def test_a_creditor_reads_its_settlements_as_krav_settle_made_them(krav, client,
         h["why"] for h in detail["held_back"] if h["what"] == "vat")
     payout = detail["transfer"]
     assert (payout["status"], payout["amount"], payout["account_number"]) == (
-        "pending", "575.50", "12038004563")
+        "instructed", "575.50", "12038004563")
+    assert payout["msg_id"] == made["payment_file"]["msg_id"]
+    assert payout["end_to_end_id"] == item["reference"]
     assert len(amounts(detail)) == 12 + 2 * 8 + 4 + 1  # totals, lines, held back, transfer
     assert all(isinstance(v, str) and AMOUNT.match(v) for v in amounts(detail)), detail
     assert all(DAY.match(detail[k]) for k in ("period_from", "period_through", "created_on"))
@@ -165,7 +173,9 @@ def test_another_creditors_settlement_is_not_found_like_a_missing_one(krav, clie
     assert [i["creditor"] for i in every] == sorted([NORDLYS.orgnr, FJORDNETT.orgnr])
     named = person.get(f"/api/v1/settlements?period=2026-01&orgnr={NORDLYS.orgnr}").json()
     assert [i["settlement"] for i in named["items"]] == [nordlys_id]
-    assert person.get(f"/api/v1/settlements/{nordlys_id}").json()["creditor"] == NORDLYS.orgnr
+    shown = person.get(f"/api/v1/settlements/{nordlys_id}").json()
+    assert shown["creditor"] == NORDLYS.orgnr and shown["payout_status"] == "pending"
+    assert shown["transfer"]["msg_id"] is None  # settled without --out: no payment file yet
     assert person.get("/api/v1/settlements?period=2026-01&orgnr=974760673").status_code == 404
     assert person.get("/api/v1/settlements?period=2026-02").json()["items"] == []
 

@@ -88,7 +88,7 @@ def _krav(*argv: str, **kwargs) -> subprocess.CompletedProcess:  # type: ignore[
 
 @pytest.mark.parametrize("argv,says", [
     (["run", "--asof", "2026-01-01"], "ukjent valg --asof (mente du --as-of?)"),
-    (["settle"], "mangler valget --creditor"),
+    (["settle"], "mangler valget --period"),
     (["frobnicate"], "ukjent kommando 'frobnicate'"),
     (["import", "claims"], "mangler argumentet FILE"),
 ])

@@ -79,7 +79,9 @@ def test_settle_writes_csv_and_pdf(krav, engine, tmp_path) -> None:  # type: ign
     assert (data["collected"], data["payout"], data["commission"]) == ("1000.00", "1000.00",
                                                                       "0.00")
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        f"oppgjor-{NORDLYS.orgnr}-2026-01.csv", f"oppgjor-{NORDLYS.orgnr}-2026-01.pdf"]
+        f"oppgjor-{NORDLYS.orgnr}-2026-01.csv", f"oppgjor-{NORDLYS.orgnr}-2026-01.pdf",
+        f"pain001-{data['payment_file']['msg_id']}.xml"]  # pays the 1000.00 out
+    assert data["payment_file"]["total"] == "1000.00"
     again = krav.json("settle", "--creditor", NORDLYS.orgnr, "--period", "2026-01",
                       "--as-of", "2026-02-01")
     assert again["already_settled"] and again["settlement"] == data["settlement"]

@@ -27,7 +27,9 @@ Settlement statement (to a creditor; designed here, filled by the payments conte
      "period": {"from": "2026-04-01", "through": "2026-04-30"},
      "lines": [{"ref", "invoice_number", "debtor", "collected", "costs", "commission", "vat",
                 "to_creditor"}],
-     "totals": {"collected", "costs", "commission", "vat", "to_creditor"}}
+     "totals": {"collected", "costs", "commission", "vat", "to_creditor"},
+     "payout": {"status", "amount", "invoice"}  (optional; status pending | instructed: the
+               amount is transferred; held: held back, no valid account; nothing; invoiced)}
 
 ``costs`` are the fees and salær the agency keeps (inkassoforskriften ch. 1-2), ``commission``
 the agreed share of the principal (no cure - no pay), ``vat`` the VAT on that commission.

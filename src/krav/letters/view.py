@@ -201,6 +201,7 @@ def _debtor_fields(content: dict, lang: str) -> dict[str, Any]:
 def _settlement(content: dict, lang: str) -> dict[str, Any]:
     period = content.get("period") or {}
     totals = content.get("totals") or {}
+    payout = content.get("payout") or {}
     keys = ("collected", "costs", "commission", "to_creditor")
     return {
         "period_from": day(period.get("from")),
@@ -213,4 +214,8 @@ def _settlement(content: dict, lang: str) -> dict[str, Any]:
         ],
         "totals": {k: money(totals.get(k) or "0.00", lang) for k in (*keys, "vat")},
         "to_creditor": money(totals.get("to_creditor"), lang),
+        # transferred (pending/instructed), held back, nothing to pay, or invoiced
+        "payout_status": payout.get("status") or "pending",
+        "payout_amount": money(payout.get("amount") or totals.get("to_creditor"), lang),
+        "invoice": money(payout.get("invoice") or "0.00", lang),
     }

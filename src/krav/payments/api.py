@@ -21,7 +21,7 @@ from krav.cases.api import as_json
 from krav.db.tables import creditors
 from krav.kernel.errors import InvalidInput, NotFound
 from krav.payments import report
-from krav.payments.payout import payout_state
+from krav.payments.payout import PayoutState, payout_of, payout_state
 from krav.payments.settlement import (
     PERIOD_ALLOWED,
     Settlement,
@@ -69,14 +69,11 @@ def _scope(conn: Connection, who: Principal, orgnr: str | None) -> int | None:
     return found
 
 
-def _visible(request: Request, who: Principal, settlement_id: int) -> Settlement:
+def _visible(request: Request, who: Principal, settlement_id: int,
+             ) -> tuple[Settlement, PayoutState]:
     with engine_of(request).connect() as conn:
-        return find_settlement(conn, settlement_id, creditor_scope(who))
-
-
-def _payout(s: Settlement):  # type: ignore[no-untyped-def]
-    return payout_state(s.totals["payout_ore"], s.totals["invoice_ore"],
-                        s.creditor.get("account_number"))
+        s = find_settlement(conn, settlement_id, creditor_scope(who))
+        return s, payout_of(conn, s)
 
 
 @router.get("/settlements", responses={**ERRORS, **BAD_PERIOD})
@@ -89,7 +86,7 @@ def settlement_list(request: Request, who: Principal = Depends(principal),
         rows = list_settlements(conn, period=month, creditor_id=_scope(conn, who, orgnr))
     return as_json({"period": month, "items": [
         report.settlement_list_item(row, payout_state(row["payout_ore"], row["invoice_ore"],
-                                                      row["account_number"]))
+                                                      row["account_number"], row))
         for row in rows]})
 
 
@@ -99,7 +96,7 @@ def settlement_list(request: Request, who: Principal = Depends(principal),
 def settlement_csv(settlement_id: int, request: Request,
                    who: Principal = Depends(principal)) -> Response:
     """Oppgjørsrapporten som CSV (én rad per sak og en sumrad), som «krav settle --out»."""
-    s = _visible(request, who, settlement_id)
+    s, _ = _visible(request, who, settlement_id)
     return Response(report.settlement_csv(s), media_type="text/csv; charset=utf-8",
                     headers=_attachment(s, "csv"))
 
@@ -110,8 +107,8 @@ def settlement_csv(settlement_id: int, request: Request,
 def settlement_pdf(settlement_id: int, request: Request,
                    who: Principal = Depends(principal)) -> Response:
     """Oppgjørsrapporten som PDF, som «krav settle --out»."""
-    s = _visible(request, who, settlement_id)
-    return Response(report.settlement_pdf(s, settings_of(request).agency),
+    s, payout = _visible(request, who, settlement_id)
+    return Response(report.settlement_pdf(s, settings_of(request).agency, payout),
                     media_type="application/pdf", headers=_attachment(s, "pdf"))
 
 
@@ -120,8 +117,8 @@ def settlement_show(settlement_id: int, request: Request,
                     who: Principal = Depends(principal)) -> Any:
     """Ett oppgjør: tallene, en linje per sak, hva som er holdt tilbake og hvorfor, og hvor
     utbetalingen står."""
-    s = _visible(request, who, settlement_id)
-    return as_json(report.settlement_detail(s, _payout(s)))
+    s, payout = _visible(request, who, settlement_id)
+    return as_json(report.settlement_detail(s, payout))
 
 
 def _attachment(s: Settlement, suffix: str) -> dict[str, str]:

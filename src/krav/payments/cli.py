@@ -5,6 +5,7 @@ Only these read the clock (``--on``/``--as-of`` default to today); everything el
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -200,35 +201,134 @@ def reconcile_command(db: DbOption = None, as_json: JsonOption = False) -> None:
         raise typer.Exit(1)
 
 
-@app.command("settle")
+SETTLE_HELP = """Oppgjør til oppdragsgiverne for en periode, med rapport og betalingsfil.
+
+Uten --creditor gjøres oppgjør for hver oppdragsgiver som har krav. Med --out skrives
+oppgjørsrapportene og én ISO 20022 pain.001.001.03-fil (pain001-MSGID.xml) som betaler hvert
+oppgjør med positivt netto fra klientkontoen (KRAV_AGENCY_ACCOUNT_NUMBER, KRAV_AGENCY_BIC). Et
+oppgjør betales bare én gang: en ny kjøring tar bare med oppgjør som ingen betalingsfil har betalt.
+--reissue skriver de betalingsfilene som allerede er laget for perioden på nytt, helt like (samme
+MsgId og EndToEndId, så banken avviser en dublett). En oppdragsgiver uten gyldig kontonummer holdes
+tilbake (én linje hver, avslutningskode 3).
+""".replace("\n", " ").replace("  ", "\n\n")
+
+
+@app.command("settle", help=SETTLE_HELP)
 def settle_command(
-    creditor: Annotated[str, typer.Option("--creditor", help="Oppdragsgiverens org.nr.")],
     period: Annotated[str, typer.Option("--period", help="ÅÅÅÅ-MM")],
-    out: Annotated[Path | None, typer.Option("--out", help="Mappe for CSV og PDF")] = None,
+    creditor: Annotated[str | None, typer.Option(
+        "--creditor", help="Oppdragsgiverens org.nr. (standard: alle som har krav)")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Mappe for rapportene (CSV og PDF) og betalingsfilen (pain.001)")] = None,
+    reissue: Annotated[bool, typer.Option(
+        "--reissue", help="Skriv periodens betalingsfiler på nytt, helt like")] = False,
     as_of: AsOfOption = None, db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Oppgjør til en oppdragsgiver for en periode, med rapport (CSV og PDF)."""
-    from krav.payments.report import settlement_json, write_reports
-    from krav.payments.settlement import settle
+    from sqlalchemy.exc import IntegrityError
 
-    with open_db(db).begin() as conn:
-        result = settle(conn, creditor_orgnr=creditor, period=period,
-                        as_of=day_option(as_of, "--as-of"), actor=cli_actor())
-    files = write_reports(result, out, load_settings().agency) if out else []
-    data = {**settlement_json(result), "files": [str(f) for f in files]}
+    from krav.payments.payout import pay_out, payout_of, stored_files
+    from krav.payments.report import write_reports
+    from krav.payments.settlement import period_bounds, settle, settled_creditors
+
+    day = day_option(as_of, "--as-of")
+    period_bounds(period)
+    if reissue and out is None:
+        raise InvalidInput("--reissue trenger --out (mappen filene skrives i)", where="--reissue")
+    settings, actor, now = load_settings(), cli_actor(), datetime.now().replace(microsecond=0)
+    try:
+        with open_db(db).begin() as conn:
+            orgnrs = [creditor] if creditor else settled_creditors(conn)
+            results = [settle(conn, creditor_orgnr=orgnr, period=period, as_of=day, actor=actor)
+                       for orgnr in orgnrs]
+            ids = [r.id for r in results]
+            run, reissued = None, []
+            if reissue:
+                reissued = stored_files(conn, ids, actor=actor)
+                if not reissued:
+                    raise UnableToProceed(f"ingen betalingsfil er laget for {period}"
+                                          + (f" og {creditor}" if creditor else "")
+                                          + "; kjør uten --reissue for å lage den")
+            elif out is not None:
+                run = pay_out(conn, ids, period=period, agency=settings.agency, now=now,
+                              execution=day, actor=actor)
+            states = {r.id: payout_of(conn, r) for r in results}
+    except IntegrityError:
+        raise UnableToProceed("en annen kjøring betalte de samme oppgjørene samtidig; ingenting "
+                              "er skrevet — kjør «krav settle» igjen") from None
+    files: list[Path] = []
+    if out is not None:
+        for r in results:
+            files += write_reports(r, out, settings.agency, states[r.id])
+        payment_files = reissued or ([(run.msg_id, run.content)] if run and run.msg_id else [])
+        for msg_id, content in payment_files:
+            files.append(_write_atomically(out / f"pain001-{msg_id}.xml", content))
+    _report_settle(results, states, run, files, creditor=creditor, period=period,
+                   as_json=as_json, reissued=[m for m, _ in reissued])
+    if run and run.held:
+        _refuse_held(run.held, period)
+
+
+def _write_atomically(path: Path, content: bytes) -> Path:
+    """Write ``content`` to ``path`` through a temporary file (never a half-written file)."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(content)
+    os.replace(tmp, path)
+    return path
+
+
+def _report_settle(results, states, run, files, *, creditor, period, as_json,  # type: ignore[no-untyped-def]
+                   reissued) -> None:
+    from krav.payments.report import settlement_json
+
+    items = [{**settlement_json(r), "payout_status": states[r.id].status} for r in results]
+    payment = run.as_json() if run else None
     if as_json:
-        print_json(data)
+        extra = {"files": [str(f) for f in files], "payment_file": payment,
+                 "reissued": reissued,
+                 "held": [r["id"] for r in run.held] if run else []}
+        print_json({**items[0], **extra} if creditor else
+                   {"period": period, "settlements": items, **extra})
         return
-    if result.already:
-        console.print(f"Oppgjør for {creditor} {period} er allerede gjort (nr. {result.id}).")
-    console.print(f"Oppgjør {result.id} for {creditor} {period}: innkrevd "
-                  f"{fmt_nok(data['collected'])} kr, til oppdragsgiver "
-                  f"{fmt_nok(data['payout'])} kr, til foretaket "
-                  f"{fmt_nok(data['agency_transfer'])} kr"
-                  + (f", faktureres {fmt_nok(data['invoice'])} kr" if result.totals["invoice_ore"]
-                     else "") + ".")
+    for r, data in zip(results, items, strict=True):
+        if r.already:
+            console.print(f"Oppgjør for {data['creditor']} {period} er allerede gjort "
+                          f"(nr. {r.id}).")
+        console.print(f"Oppgjør {r.id} for {data['creditor']} {period}: innkrevd "
+                      f"{fmt_nok(data['collected'])} kr, til oppdragsgiver "
+                      f"{fmt_nok(data['payout'])} kr, til foretaket "
+                      f"{fmt_nok(data['agency_transfer'])} kr"
+                      + (f", faktureres {fmt_nok(data['invoice'])} kr"
+                         if r.totals["invoice_ore"] else "") + ".")
+    if payment:
+        console.print(f"Betalingsfil {payment['msg_id']}: {payment['transactions']} "
+                      f"overføringer, {fmt_nok(payment['total'])} kr fra klientkontoen.")
+    elif run is not None:
+        console.print("Ingen nye utbetalinger: ingen betalingsfil laget"
+                      + (f" ({len(run.already)} oppgjør er betalt før)" if run.already else "")
+                      + ".")
+    for msg_id in reissued:
+        console.print(f"Betalingsfil {msg_id} skrevet på nytt, uendret.")
     for f in files:
         console.print(f"  {f}")
+
+
+def _refuse_held(held: list[dict], period: str) -> None:
+    """One ``krav:`` line per creditor held back for want of an account number, and exit 3 (as
+    ``krav run`` does for creditors it holds back)."""
+    from krav.engine.cli import HELD_EXIT_CODE
+    from krav.kernel.money import from_ore
+    from krav.payments.settlement import reference
+
+    for row in held:
+        print(f"krav: oppgjør {reference(row['period'], row['id'])} til {row['orgnr']} "
+              f"{row['name']} ({fmt_nok(from_ore(row['payout_ore']))} kr) holdes tilbake: "
+              f"mangler gyldig kontonummer — registrer det med «krav creditor update "
+              f"{row['orgnr']} --account KONTONR» og kjør «krav settle --period {period} "
+              "--out MAPPE» igjen", file=sys.stderr)
+    raise typer.Exit(HELD_EXIT_CODE)
 
 
 @bench_app.command("payments")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from krav.kernel.money import fmt, fmt_pct, from_ore
-from krav.payments.payout import PayoutState
+from krav.payments.payout import PayoutState, payout_state
 from krav.payments.settlement import TOTALS, ClaimLine, Settlement, period_bounds, reference
 from krav.settings import Agency
 
@@ -54,8 +54,14 @@ def _party(row: dict) -> dict:
             **{k: row.get(k) or MISSING for k in ("address", "postcode", "city")}}
 
 
-def settlement_content(s: Settlement, agency: Agency) -> dict:
-    """The ``settlement_statement`` content (see ``krav.letters.content``) of ``s``."""
+def _state(s: Settlement, payout: PayoutState | None) -> PayoutState:
+    return payout or payout_state(s.totals["payout_ore"], s.totals["invoice_ore"],
+                                  s.creditor.get("account_number"))
+
+
+def settlement_content(s: Settlement, agency: Agency, payout: PayoutState | None = None) -> dict:
+    """The ``settlement_statement`` content (see ``krav.letters.content``) of ``s``; the
+    statement says whether the net is transferred, held back, nothing, or invoiced."""
     def money(ore: int) -> str:
         return fmt(from_ore(ore))
 
@@ -71,7 +77,7 @@ def settlement_content(s: Settlement, agency: Agency) -> dict:
         "ref": s.reference, "sent_on": s.created_on.isoformat(),
         "account_number": s.creditor.get("account_number") or MISSING,
         "creditor": _party(s.creditor),
-        "agency": {k: v for k, v in asdict(agency).items() if k != "account_number"},
+        "agency": {k: v for k, v in asdict(agency).items() if k not in ("account_number", "bic")},
         "period": {"from": s.period_start.isoformat(),
                    "through": (s.period_end - timedelta(days=1)).isoformat()},
         "lines": lines,
@@ -80,13 +86,15 @@ def settlement_content(s: Settlement, agency: Agency) -> dict:
                    "commission": money(totals["commission_ore"]),
                    "vat": money(totals["vat_ore"]),
                    "to_creditor": money(totals["payout_ore"] - totals["invoice_ore"])},
+        "payout": {"status": _state(s, payout).status, "amount": money(totals["payout_ore"]),
+                   "invoice": money(totals["invoice_ore"])},
     }
 
 
-def settlement_pdf(s: Settlement, agency: Agency) -> bytes:
+def settlement_pdf(s: Settlement, agency: Agency, payout: PayoutState | None = None) -> bytes:
     from krav.letters.render import render_pdf  # the letters context's Typst renderer
 
-    return render_pdf(settlement_content(s, agency))
+    return render_pdf(settlement_content(s, agency, payout))
 
 
 def statement_name(s: Settlement) -> str:
@@ -94,13 +102,14 @@ def statement_name(s: Settlement) -> str:
     return f"oppgjor-{s.creditor['orgnr']}-{s.period}"
 
 
-def write_reports(s: Settlement, out_dir: Path, agency: Agency) -> list[Path]:
+def write_reports(s: Settlement, out_dir: Path, agency: Agency,
+                  payout: PayoutState | None = None) -> list[Path]:
     """Write ``oppgjor-<orgnr>-<period>.csv`` and ``.pdf`` into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / statement_name(s)
     csv_path, pdf_path = stem.with_suffix(".csv"), stem.with_suffix(".pdf")
     csv_path.write_text(settlement_csv(s), encoding="utf-8")
-    pdf_path.write_bytes(settlement_pdf(s, agency))
+    pdf_path.write_bytes(settlement_pdf(s, agency, payout))
     return [csv_path, pdf_path]
 
 

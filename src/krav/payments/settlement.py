@@ -254,8 +254,10 @@ def find_settlement(conn: Connection, settlement_id: int, creditor_id: int | Non
 def list_settlements(conn: Connection, *, period: str,
                      creditor_id: int | None) -> list[dict[str, Any]]:
     """The settlements of ``period`` (of ``creditor_id``, or every creditor's when ``None``), in
-    org-number order: each row's columns, the creditor's orgnr, name and account number, and how
-    many claims it covers — one query."""
+    org-number order: each row's columns, the creditor's orgnr, name and account number, how
+    many claims it covers and its payout (``payout.PAID_COLUMNS``) — one query."""
+    from krav.payments.payout import with_payout
+
     period_bounds(period)
     claims_in = (select(func.count(distinct(settlement_lines.c.claim_id)))
                  .where(settlement_lines.c.settlement_id == settlements.c.id)
@@ -267,4 +269,12 @@ def list_settlements(conn: Connection, *, period: str,
              .order_by(creditors.c.orgnr, settlements.c.id))
     if creditor_id is not None:
         query = query.where(settlements.c.creditor_id == creditor_id)
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return [dict(r) for r in conn.execute(with_payout(query)).mappings()]
+
+
+def settled_creditors(conn: Connection) -> list[str]:
+    """The org numbers of every creditor with at least one claim (``krav settle`` without
+    ``--creditor`` settles each of them), in order."""
+    has_claims = select(claims.c.id).where(claims.c.creditor_id == creditors.c.id).exists()
+    return list(conn.execute(select(creditors.c.orgnr).where(has_claims)
+                             .order_by(creditors.c.orgnr)).scalars())

@@ -9,6 +9,9 @@
   be matched, and the claims it might belong to.
 - ``instalment_kids``: a payment-plan instalment's own KID, so a payment with it finds its claim.
 - ``payment_reversals``: which payment a bank reversal undid (each payment at most once).
+- ``payout_files`` / ``payouts``: the pain.001 credit-transfer files that pay settlements out
+  (kept as written, so a re-issue is the same file with the same ids), and which settlement each
+  transfer pays — once: ``payouts.settlement_id`` is unique.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -120,6 +124,32 @@ payment_reversals = Table(
     metadata,
     Column("reversal_id", ForeignKey("payments.id"), primary_key=True),  # the negative payment
     Column("original_id", ForeignKey("payments.id"), nullable=False, unique=True),
+)
+
+payout_files = Table(
+    "payout_files",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("msg_id", String(35), nullable=False, unique=True),  # GrpHdr/MsgId
+    Column("period", String(7), nullable=False),  # YYYY-MM of the settlements it pays
+    Column("created_at", DateTime, nullable=False),  # GrpHdr/CreDtTm
+    Column("execution_date", Date, nullable=False),  # PmtInf/ReqdExctnDt
+    Column("transactions", Integer, nullable=False),  # NbOfTxs
+    Column("total_ore", BigInteger, nullable=False),  # CtrlSum
+    Column("debtor_account", String(34), nullable=False),  # the client-funds account
+    Column("sha256", String(64), nullable=False),
+    Column("content", Text, nullable=False),  # the file exactly as written (UTF-8)
+)
+
+payouts = Table(
+    "payouts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("settlement_id", ForeignKey("settlements.id"), nullable=False, unique=True),
+    Column("file_id", ForeignKey("payout_files.id"), nullable=False, index=True),
+    Column("end_to_end_id", String(35), nullable=False, unique=True),
+    Column("amount_ore", BigInteger, nullable=False),
+    Column("account_number", String(34), nullable=False),  # the creditor's, as paid to
 )
 
 Index("ix_client_funds_on", client_funds.c.on)
