@@ -309,6 +309,9 @@ TENANCY = {
         "get", "/api/v1/settlements/1.csv", None, 404),
     ("GET", "/api/v1/settlements/{settlement_id}.pdf"): (
         "get", "/api/v1/settlements/1.pdf", None, 404),
+    # the dashboard's figures: a key sees its own creditor; naming another is a 404
+    ("GET", "/api/v1/kpi"): ("get", f"/api/v1/kpi?period=2026-01&orgnr={NORDLYS.orgnr}",
+                             None, 404),
 }
 
 

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "krav.audit.cli",
     "krav.webhooks.cli",
     "krav.portal.cli",
+    "krav.kpi.cli",
 )
 
 

@@ -26,6 +26,7 @@ ROUTERS += ("krav.web.docs",)  # /api/v1/docs: Swagger UI, served locally
 ROUTERS += ("krav.letters.api",)  # a claim's letters and their PDFs
 ROUTERS += ("krav.portal.pages",)  # the debtor portal
 ROUTERS += ("krav.payments.api",)  # settlements and their statements
+ROUTERS += ("krav.kpi.api",)  # the dashboard's figures
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
