@@ -249,3 +249,18 @@ def test_the_command_line(book, db_url, capsys) -> None:  # type: ignore[no-unty
     assert code == 2 and "ÅÅÅÅ-MM" in err
     assert from_ore(0) == Decimal("0.00")
 
+
+
+def test_the_figures_are_a_fixed_handful_of_queries(book, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Set-wise: as many statements for five claims as for twenty-five, none per case."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    event.listen(book, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    figures(book, "2026-01", date(2026, 2, 15))
+    few = len(statements)
+    import_claims(book, tmp_path, [claim_row(invoice=f"x{i}", amount="100.00") for i in range(20)],
+                  as_of=HANDED)
+    statements.clear()
+    figures(book, "2026-01", date(2026, 2, 15))
+    assert len(statements) == few <= 10

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 
@@ -137,6 +138,8 @@ Index("ix_claims_updated_at", claims.c.updated_at)
 Index("ix_claims_due", claims.c.status, claims.c.next_action_on)
 # ``krav case show 1001`` / ``krav cases --search 1001``: an invoice number across creditors.
 Index("ix_claims_invoice_number", claims.c.invoice_number)
+# ``krav kpi``: the claims handed over in a period (migration 0016).
+Index("ix_claims_imported_on", claims.c.imported_on)
 
 # A case's access code is not stored: it is a keyed hash of the ref and ``serial``
 # (krav.cases.codes); ``krav case access-code`` moves the serial on, which invalidates the code
@@ -170,6 +173,11 @@ postings = Table(
     # also the index for every lookup by claim (its leading column)
     UniqueConstraint("claim_id", "key", name="uq_postings_claim_key"),
 )
+# ``krav kpi`` (migration 0016): postings dated after a day and a period's money postings; the
+# few postings of money owed back (partial).
+Index("ix_postings_on", postings.c.on)
+Index("ix_postings_overpaid", postings.c.claim_id, sqlite_where=text("component = 'overpaid'"),
+      postgresql_where=text("component = 'overpaid'"))
 
 letters = Table(
     "letters",
@@ -245,6 +253,8 @@ events = Table(
     Column("detail", JSON, nullable=True),
     Column("actor", String(40), nullable=False, default="system"),
 )
+# ``krav kpi``: the objections registered in a period (migration 0016).
+Index("ix_events_kind_on", events.c.kind, events.c.on)
 
 runs = Table(
     "runs",

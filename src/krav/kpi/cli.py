@@ -10,8 +10,17 @@ from rich import box
 from rich.table import Table
 
 from krav.cases.cli import STAGE_NB, STATUS_NB
-from krav.cli.apps import app
-from krav.cli.common import DbOption, JsonOption, console, day_option, open_db, print_json, today
+from krav.cli.apps import app, bench_app
+from krav.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    day_option,
+    open_db,
+    print_json,
+    progress_bar,
+    today,
+)
 from krav.kernel.money import fmt_nok
 from krav.kpi.service import kpi
 
@@ -86,3 +95,30 @@ def _print(data: dict[str, Any]) -> None:
     console.print(f"DSO: {dso} dager")
     console.print("Innsigelser i perioden: " + ", ".join(
         f"{OUTCOME_NB.get(k, k)} {v}" for k, v in data["disputes"].items()))
+
+
+@bench_app.command("kpi")
+def bench_kpi_command(
+    claims: Annotated[int, typer.Option("--claims", help="antall krav i boken")] = 200_000,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Bygg en toårs bok med N krav i en tom database og ta tiden på nøkkeltallene."""
+    import tempfile
+    from pathlib import Path
+
+    from krav.db.engine import make_engine, reset_schema
+    from krav.kernel.errors import UnableToProceed
+    from krav.kpi.bench import bench_kpi
+
+    if claims <= 0:
+        raise UnableToProceed("--claims må være positivt")
+    with tempfile.TemporaryDirectory() as tmp, progress_bar("Bygger boken") as progress:
+        url = db or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        engine = make_engine(url)
+        reset_schema(engine)
+        result = bench_kpi(engine, claims_count=claims, as_of=today(), progress=progress)
+        engine.dispose()
+    if as_json:
+        print_json(result)
+    else:
+        console.print(result)

@@ -30,43 +30,47 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from krav.db.bulk import insert_prepared
 from krav.kernel.errors import UnableToProceed
 from krav.kernel.money import from_ore
-from krav.kpi.accrual import SPLIT, accrual_table, values_sql
+from krav.kpi.accrual import SPLIT, AccrualTable, accrual_table, values_sql
 from krav.law import rules
 from krav.ledger.model import COST_COMPONENTS
 
+ACCRUAL = "kpi_accrual"
 AGE_BUCKETS = ("0-30", "31-60", "61-90", "91-180", "180+")
 _COSTS = ", ".join(f"'{c}'" for c in COST_COMPONENTS)
 
 # Cases read from their postings (lane 2): every claim with a posting after the day or an
-# overpaid posting (both answered from an index), plus, in the WHERE clauses below, those closed
-# now or crystallised after the day.
+# overpaid posting (both answered from an index), and those closed now or crystallised after the
+# day. One scan of the claims reads both lanes; a lane-2 case's sums are subqueries on its own
+# postings, evaluated for it alone.
 _SPECIAL = ('SELECT claim_id FROM postings WHERE "on" > :as_of '
             "UNION SELECT claim_id FROM postings WHERE component = 'overpaid'")
 
 _ROWS = f"""
-SELECT c.id, c.stage, c.status, c.due_date, c.principal_ore AS principal,
-       c.principal_ore + c.interest_ore + c.costs_ore AS base, c.interest_through AS since
-FROM claims c
-WHERE {{scope}} c.status <> 'closed' AND c.imported_on <= :as_of AND c.interest_through <= :as_of
-  AND c.id NOT IN ({_SPECIAL})
-UNION ALL
-SELECT c.id, c.stage, c.status, c.due_date,
-       CAST(SUM(CASE WHEN p.component = 'principal' THEN p.amount_ore ELSE 0 END) AS BIGINT),
-       CAST(SUM(CASE WHEN p.component IN ('principal', 'interest', 'overpaid', {_COSTS})
-                THEN p.amount_ore ELSE 0 END) AS BIGINT),
-       CASE WHEN c.interest_through <= :as_of THEN c.interest_through
-            ELSE MAX(CASE WHEN p.kind = 'interest' THEN p."on" ELSE c.due_date END) END
-FROM claims c JOIN postings p ON p.claim_id = c.id AND p."on" <= :as_of
-WHERE {{scope}} c.imported_on <= :as_of
-  AND (c.status <> 'closed' OR c.closed_on > :as_of)
-  AND (c.status = 'closed' OR c.interest_through > :as_of OR c.id IN ({_SPECIAL}))
-GROUP BY c.id, c.stage, c.status, c.due_date, c.interest_through
+SELECT s.id, s.stage, s.status, s.due_date,
+       CASE WHEN s.late = 0 THEN s.principal_ore ELSE CAST(COALESCE((
+         SELECT SUM(p.amount_ore) FROM postings p WHERE p.claim_id = s.id
+           AND p."on" <= :as_of AND p.component = 'principal'), 0) AS BIGINT) END AS principal,
+       CASE WHEN s.late = 0 THEN s.principal_ore + s.interest_ore + s.costs_ore
+            ELSE CAST(COALESCE((SELECT SUM(p.amount_ore) FROM postings p
+                                WHERE p.claim_id = s.id AND p."on" <= :as_of), 0) AS BIGINT)
+            END AS base,
+       CASE WHEN s.interest_through <= :as_of THEN s.interest_through
+            ELSE (SELECT MAX(CASE WHEN p.kind = 'interest' THEN p."on" ELSE s.due_date END)
+                  FROM postings p WHERE p.claim_id = s.id AND p."on" <= :as_of) END AS since
+FROM (SELECT c.id, c.stage, c.status, c.due_date, c.principal_ore, c.interest_ore, c.costs_ore,
+             c.interest_through,
+             CASE WHEN c.status = 'closed' OR c.interest_through > :as_of
+                       OR c.id IN ({_SPECIAL}) THEN 1 ELSE 0 END AS late
+      FROM claims c
+      WHERE {{scope}} c.imported_on <= :as_of
+        AND (c.status <> 'closed' OR c.closed_on > :as_of)) s
 """
 
 _QUERY = """
-WITH accrual (d, a, b, n) AS (VALUES {values}),
+WITH {accrual}
 cases AS ({rows}),
 priced AS (
   SELECT k.id, k.stage, k.status, k.principal, k.base, k.since,
@@ -77,7 +81,7 @@ priced AS (
          CASE WHEN k.principal > 0 THEN k.principal % {split} ELSE 0 END AS p0,
          COALESCE(r.a, 0) AS a, COALESCE(r.b, 0) AS b, COALESCE(r.n, 0) AS n,
          CASE WHEN k.principal > 0 AND k.since < :first THEN 1 ELSE 0 END AS unpriced
-  FROM cases k LEFT JOIN accrual r ON r.d = k.since
+  FROM cases k LEFT JOIN {accrual_table} r ON r.d = k.since
 ),
 owed AS (
   SELECT id, stage, status, bucket, principal, base, since, unpriced,
@@ -129,8 +133,14 @@ def outstanding(conn: Connection, *, as_of: date, creditor_id: int | None, book:
     table = accrual_table(book, as_of=as_of)
     dialect = conn.dialect.name
     scope = "c.creditor_id = :creditor_id AND" if creditor_id is not None else ""
-    sql = _QUERY.format(values=values_sql(table, dialect), rows=_ROWS.format(scope=scope),
-                        split=SPLIT, d=table.denominator,
+    if dialect == "sqlite":  # a keyed table: SQLite would scan a VALUES list for every case
+        _fill_accrual(conn, table)
+        accrual, accrual_name = "", ACCRUAL
+    else:  # PostgreSQL hashes the VALUES list once
+        accrual, accrual_name = f"accrual (d, a, b, n) AS (VALUES {values_sql(table, dialect)}),", \
+            "accrual"
+    sql = _QUERY.format(accrual=accrual, accrual_table=accrual_name,
+                        rows=_ROWS.format(scope=scope), split=SPLIT, d=table.denominator,
                         d2=2 * table.denominator)
     params: dict[str, Any] = {
         "as_of": as_of, "first": table.first, "creditor_id": creditor_id,
@@ -152,6 +162,16 @@ def outstanding(conn: Connection, *, as_of: date, creditor_id: int | None, book:
         raise UnableToProceed(f"{unpriced} åpne saker har rente fra før første forsinkelsesrente "
                               f"i lovdataene ({table.first.isoformat()}); kan ikke regne renten")
     return result
+
+
+def _fill_accrual(conn: Connection, table: AccrualTable) -> None:
+    """The per-day factors in this connection's temporary table (SQLite)."""
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {ACCRUAL} (d DATE PRIMARY KEY, "
+                         "a INTEGER NOT NULL, b INTEGER NOT NULL, n INTEGER NOT NULL) "
+                         "WITHOUT ROWID")
+    conn.exec_driver_sql(f"DELETE FROM {ACCRUAL}")
+    insert_prepared(conn, ACCRUAL, ("d", "a", "b", "n"),
+                    [(d.isoformat(), a, b, n) for d, a, b, n in table.rows])
 
 
 def _tie(row: Any, as_of: date, book: Any) -> tuple[int, int]:
