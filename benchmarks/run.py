@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark once and print one table.
 
 Sizes can be overridden with environment variables (KRAV_BENCH_CLAIMS, KRAV_BENCH_DUE,
-KRAV_BENCH_LETTERS, KRAV_BENCH_PAYMENTS). Each benchmark is the `krav bench …` command, run in a
+KRAV_BENCH_LETTERS, KRAV_BENCH_PAYMENTS, KRAV_BENCH_KPI_CLAIMS). Each benchmark is the `krav bench …` command, run in a
 subprocess so that peak memory is measured per benchmark.
 """
 
@@ -27,10 +27,12 @@ def main() -> None:
     due = os.environ.get("KRAV_BENCH_DUE", "10000")
     letters = os.environ.get("KRAV_BENCH_LETTERS", "1000")
     payments = os.environ.get("KRAV_BENCH_PAYMENTS", "100000")
+    kpi_claims = os.environ.get("KRAV_BENCH_KPI_CLAIMS", "200000")
     benches = [
         ("nightly (SQLite)", ["bench", "nightly", "--claims", claims, "--due", due]),
         ("letters", ["bench", "letters", "--count", letters]),
         ("payments (OCR, SQLite)", ["bench", "payments", "--transactions", payments]),
+        ("kpi (SQLite)", ["bench", "kpi", "--claims", kpi_claims]),
     ]
     pg = os.environ.get("KRAV_BENCH_POSTGRES_URL")
     if pg:
