@@ -28,6 +28,8 @@ TITLES = {
     ("deferral_confirmation", "en"): "Confirmation of deferred payment",
     ("payment_plan_confirmation", "nb"): "Bekreftelse på nedbetalingsavtale",
     ("payment_plan_confirmation", "en"): "Confirmation of payment plan",
+    ("plan_breach_notice", "nb"): "Varsel om manglende avdrag",
+    ("plan_breach_notice", "en"): "Notice of missed instalments",
     ("settlement_statement", "nb"): "Oppgjørsoppstilling",
     ("settlement_statement", "en"): "Settlement statement",
 }

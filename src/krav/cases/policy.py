@@ -23,6 +23,39 @@ DEFAULT_RESIDUAL_WRITE_OFF = Decimal("100.00")
 
 
 @dataclass(frozen=True)
+class Authority:
+    """The creditor's authority (fullmakt) for deferrals and payment plans: what the agency may
+    grant a debtor on the spot, without asking a person. Everything beyond it becomes a request
+    that a case handler decides (``krav plan requests``). Policy data — the creditor's choice,
+    not law; the defaults follow the public collector's self-service model (Sismo):
+
+    * ``deferral_max_days``: a deferral (utsettelse) of at most this many days from the day it
+      is asked for; it also bounds how far off a plan's first instalment may lie;
+    * ``plan_max_months``: a payment plan (nedbetalingsavtale) whose last instalment falls at
+      most this many months after the day it is made;
+    * ``instalment_min``: the monthly instalment at least this much (kroner);
+    * ``clean_months``: only for a debtor without a breached plan in this many months.
+    ``plan_breach_after_days``: an instalment unpaid this many days after its due date is a
+    breach (a breach notice with ``plan_breach_notice_days`` to pay goes out).
+    """
+
+    deferral_max_days: int = 30
+    plan_max_months: int = 12
+    instalment_min: Decimal = Decimal("500.00")
+    clean_months: int = 12
+    plan_breach_after_days: int = 14
+    plan_breach_notice_days: int = 14
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["instalment_min"] = str(self.instalment_min)
+        return data
+
+
+DEFAULT_AUTHORITY = Authority()
+
+
+@dataclass(frozen=True)
 class LetterStep:
     """One letter before collection.
 
@@ -59,11 +92,13 @@ class Policy:
     min_amount: Decimal = Decimal("0.00")
     claim_compensation: bool = True
     residual_write_off: Decimal = DEFAULT_RESIDUAL_WRITE_OFF
+    authority: Authority = DEFAULT_AUTHORITY
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["min_amount"] = str(self.min_amount)
         data["residual_write_off"] = str(self.residual_write_off)
+        data["authority"] = self.authority.to_json()
         data["steps"] = [asdict(s) for s in self.steps]
         return data
 
@@ -154,7 +189,38 @@ def policy_from_json(data: Mapping[str, Any] | None, *, where: str = "policy") -
         claim_compensation=_bool(data.get("claim_compensation", defaults.claim_compensation),
                                  f"{where}.claim_compensation"),
         residual_write_off=_residual(data, where),
+        authority=authority_from_json(data.get("authority"), where=f"{where}.authority"),
     )
+
+
+_AUTHORITY_KEYS = {f for f in Authority.__dataclass_fields__}
+
+
+def authority_from_json(data: Any, *, where: str = "policy.authority") -> Authority:
+    """The ``authority`` object of a policy (absent: the defaults; a missing key: its default)."""
+    if data is None:
+        return DEFAULT_AUTHORITY
+    if not isinstance(data, Mapping):
+        raise InvalidInput(f"{data!r} er ikke et objekt", where=where,
+                           allowed=", ".join(sorted(_AUTHORITY_KEYS)))
+    unknown = set(data) - _AUTHORITY_KEYS
+    if unknown:
+        raise InvalidInput(f"ukjent felt {sorted(unknown)[0]!r}", where=where,
+                           allowed=", ".join(sorted(_AUTHORITY_KEYS)))
+    d = DEFAULT_AUTHORITY
+    values: dict[str, Any] = {}
+    for key in _AUTHORITY_KEYS - {"instalment_min"}:
+        value = _int(data.get(key, getattr(d, key)), f"{where}.{key}")
+        if value < (0 if key == "clean_months" else 1):
+            raise InvalidInput(f"{value} er for lite", where=f"{where}.{key}",
+                               allowed="0 eller mer" if key == "clean_months" else "1 eller mer")
+        values[key] = value
+    raw = data.get("instalment_min", str(d.instalment_min))
+    if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+        raise InvalidInput(f"{raw!r} er ikke et beløp", where=f"{where}.instalment_min")
+    values["instalment_min"] = parse_amount(str(raw), where=f"{where}.instalment_min",
+                                            allow_zero=True)
+    return Authority(**values)
 
 
 def _residual(data: Mapping[str, Any], where: str) -> Decimal:

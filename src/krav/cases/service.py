@@ -140,10 +140,24 @@ def resume(conn: Connection, ref: str, *, on: date, actor: Actor | None = None) 
     if claim["status"] not in ("disputed", "paused"):
         raise UnableToProceed(f"sak {ref} er {claim['status']}; bare bestridte eller pausede "
                               "saker kan gjenopptas")
+    _not_held_by_agreement(conn, claim)
     next_on = _next_after_resume(claim["stage"], _stopped_schedule(conn, claim), on)
     _set(conn, claim, status="open", next_action_on=next_on)
     _event(conn, claim["id"], on, "resumed", {"from": claim["status"], "stage": claim["stage"]})
     _audit(conn, actor, "case.resume", claim, on=on.isoformat(), was=claim["status"])
+
+
+def _not_held_by_agreement(conn: Connection, claim: Any) -> None:
+    """A case held by a deferral or payment plan in force is resumed by ending that agreement
+    (``krav plan cancel``), so the agreement and the case never disagree."""
+    from krav.agreements.tables import HOLDING, agreement_claims, agreements
+
+    ref = conn.execute(select(agreements.c.ref).join(
+        agreement_claims, agreement_claims.c.agreement_id == agreements.c.id).where(
+        agreement_claims.c.claim_id == claim["id"], agreements.c.status.in_(HOLDING))).scalar()
+    if ref is not None and claim["status"] == "paused":
+        raise UnableToProceed(f"sak {claim['ref']} holdes av avtale {ref}; avslutt den med "
+                              f"`krav plan cancel {ref}`")
 
 
 def pause(conn: Connection, ref: str, *, on: date, until: date | None, reason: str,

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "krav.webhooks.cli",
     "krav.portal.cli",
     "krav.kpi.cli",
+    "krav.agreements.cli",
 )
 
 

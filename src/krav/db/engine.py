@@ -51,7 +51,7 @@ def make_engine(url: str | None = None) -> Engine:
 # ``metadata``; they are imported here so ``create_all`` sees every table.
 CONTEXT_TABLE_MODULES = ("krav.letters.tables", "krav.payments.tables", "krav.accounts.tables",
                          "krav.audit.tables", "krav.intake.tables", "krav.webhooks.tables",
-                         "krav.portal.tables")
+                         "krav.portal.tables", "krav.agreements.tables")
 
 
 def import_present(names: tuple[str, ...]) -> None:

@@ -64,6 +64,7 @@ class RunSummary:
     claims_held: int = 0
     resumed: int = 0  # paused cases whose pause ran out
     waiting_for_letter: int = 0  # due, but the letter before the step is not sent yet
+    agreements: dict[str, int] = field(default_factory=dict)  # krav.agreements.nightly
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -72,7 +73,7 @@ class RunSummary:
             "postings": self.postings, "charged": from_ore(self.charged_ore),
             "events": self.events, "held_creditors": self.held_creditors,
             "claims_held": self.claims_held, "resumed": self.resumed,
-            "waiting_for_letter": self.waiting_for_letter,
+            "waiting_for_letter": self.waiting_for_letter, "agreements": self.agreements,
             **({"plans": self.plans} if self.dry_run else {}),
         }
 
@@ -185,6 +186,12 @@ def run_nightly(engine: Engine, *, as_of: date, dry_run: bool = False,
     else:
         with engine.begin() as conn:
             summary.resumed = resume_expired_pauses(conn, as_of)
+        # deferrals and payment plans: completed, breached (a notice), ended (collection
+        # resumes tonight); the claims they hold are paused and get no step below
+        from krav.agreements.nightly import run_agreements
+
+        with engine.begin() as conn:
+            summary.agreements = run_agreements(conn, as_of=as_of, book=book, agency=agency)
     with engine.connect() as reader:
         policies, held = load_policies(reader, book, as_of)
         ctx = PlanContext(book=book, as_of=as_of, policies=policies)

@@ -103,12 +103,17 @@ def allocate_payments(conn: Connection, items: Sequence[PaymentToAllocate], *, a
         return summary
     mark = events_mark(conn)  # None when no webhook exists: nothing to enqueue below
     items_in = items
+    # a payment to a payment plan of several claims pays them in the plan's order
+    # (krav.agreements.split); its parts take the general path
+    from krav.agreements.split import split_plan_payments
+
+    items, parts = split_plan_payments(conn, items, book=book)
     lane = allocate_setwise(conn, items, book=book) if setwise else SetwiseResult(rest=list(items))
     summary.payments, summary.closed = lane.payments, lane.closed
     summary.allocated_ore, summary.overpaid_ore = lane.allocated_ore, lane.overpaid_ore
     rest_notice_for: dict[int, int] = dict(lane.rest_notice_for)
     stages = dict(lane.stages)
-    items = lane.rest
+    items = lane.rest + parts
     if items:
         _allocate_general(conn, items, as_of, book, summary, rest_notice_for, stages)
     summary.part_paid = len(rest_notice_for)

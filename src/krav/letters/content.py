@@ -14,8 +14,11 @@ exactly as sent. Shape for letters to a debtor::
      "interest": {rate, from, through}       (required for payment_demand, optional otherwise),
      "lines": [{label, amount, basis, rule, label_en?}],
      "enforcement_notice": bool              (payment_demand only, tvfbl. § 4-18),
-     "schedule": [{due, amount, kid}]        (payment_plan_confirmation only),
-     "plan": {"extra_cost_max": "1125.00"}   (optional: the raised salær cap, > 4 instalments),
+     "schedule": [{due, amount, kid}]        (payment_plan_confirmation: the plan;
+                                             plan_breach_notice: the missing instalments),
+     "plan": {"ref", "cases", "total", "extra_cost_max"?, "kind"?, "until"?, "rest"?,
+              "shortfall"?}                  (the agreement; extra_cost_max: the raised salær
+                                             cap, > 4 instalments; shortfall: breach notice),
      "pay_url": "...",
      "invoice_copy": "/path/to/invoice.pdf"  (optional: attached to e-mails when present)}
 
@@ -51,6 +54,7 @@ KINDS = (
     "dispute_ack",
     "deferral_confirmation",
     "payment_plan_confirmation",
+    "plan_breach_notice",
     "settlement_statement",
 )
 DEBTOR_KINDS = KINDS[:-1]
@@ -123,6 +127,8 @@ def _validate_debtor_letter(content: dict, kind: str, where: str) -> None:
         interest = _need(content, "interest", where)
         _amount(interest, "rate", f"{where}.interest")
         _date(interest, "from", f"{where}.interest")
+    if kind == "plan_breach_notice":
+        _amount(_need(content, "plan", where), "shortfall", f"{where}.plan")
     if kind == "payment_plan_confirmation":
         schedule = content.get("schedule")
         if not isinstance(schedule, list) or not schedule:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from krav.letters.channels import Outgoing, PermanentFailure
 
 COLLECTION_KINDS = ("payment_demand", "rest_notice", "dispute_ack", "deferral_confirmation",
-                    "payment_plan_confirmation")
+                    "payment_plan_confirmation", "plan_breach_notice")
 
 
 def mailbox_subject(kind: str, agency_sender: bool, subject: str) -> str:

@@ -10,6 +10,7 @@ TITLES = {
            "dispute_ack": "Vi har mottatt innsigelsen din",
            "deferral_confirmation": "Bekreftelse på betalingsutsettelse",
            "payment_plan_confirmation": "Bekreftelse på nedbetalingsavtale",
+           "plan_breach_notice": "Varsel om manglende avdrag",
            "settlement_statement": "Oppgjørsoppstilling"},
     "en": {"reminder": "Payment reminder", "collection_notice": "Collection notice",
            "payment_demand": "Payment demand",
@@ -17,6 +18,7 @@ TITLES = {
            "dispute_ack": "We have received your objection",
            "deferral_confirmation": "Confirmation of deferred payment",
            "payment_plan_confirmation": "Confirmation of payment plan",
+           "plan_breach_notice": "Notice of missed instalments",
            "settlement_statement": "Settlement statement"},
 }
 

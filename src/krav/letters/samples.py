@@ -103,7 +103,14 @@ def sample_content(kind: str, lang: str = "nb", *, n: int = 0, sender: str | Non
         content["deadline"] = None
     if kind == "payment_plan_confirmation":
         content["schedule"] = _schedule(total, sent_on, 6 if n % 2 == 0 else 3, n)
-        content["plan"] = {"extra_cost_max": "1125.00"}
+        content["plan"] = {"extra_cost_max": "1125.00", "ref": f"A-{n + 1:07d}", "cases": [ref],
+                           "total": fmt(total)}
+    if kind == "plan_breach_notice":
+        missed = _schedule(total, sent_on - timedelta(days=60), 4, n)[:1 + n % 2]
+        content["schedule"] = missed
+        content["plan"] = {"ref": f"A-{n + 1:07d}", "cases": [ref], "total": fmt(total),
+                           "shortfall": fmt(sum((Decimal(m["amount"]) for m in missed),
+                                                Decimal(0)))}
     return content
 
 

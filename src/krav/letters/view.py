@@ -189,12 +189,23 @@ def _debtor_fields(content: dict, lang: str) -> dict[str, Any]:
         "interest_from": day(interest.get("from")),
         "interest_through": day(interest.get("through")),
         "enforcement_notice": bool(content.get("enforcement_notice")),
-        "schedule": [{"n": str(i), "due": day(s.get("due")), "amount": money(s.get("amount"), lang),
+        "schedule": [{"n": str(s.get("n") or i), "due": day(s.get("due")),
+                      "amount": money(s.get("amount"), lang),
                       "kid": str(s.get("kid") or content.get("kid", ""))}
                      for i, s in enumerate(schedule, 1)],
         "instalments": str(len(schedule)),
-        "cost_warning": len(schedule) > 4,
+        # an agreement's letter warns only when the debtor accepted the raise (extra_cost_max)
+        "cost_warning": len(schedule) > 4 and (content["kind"] != "payment_plan_confirmation"
+                                               or not plan.get("ref")
+                                               or bool(plan.get("extra_cost_max"))),
         "plan_extra_max": money(plan.get("extra_cost_max"), lang),
+        "plan_ref": str(plan.get("ref") or ""),
+        "plan_cases": ", ".join(plan.get("cases") or [content.get("ref", "")]),
+        "plan_total": money(plan.get("total"), lang),
+        "plan_shortfall": money(plan.get("shortfall"), lang),
+        "plan_limited": plan.get("kind") == "limited",
+        "plan_until": day(plan.get("until")),
+        "plan_rest": money(plan.get("rest"), lang),
     }
 
 

@@ -92,6 +92,8 @@ def _data(conn, rows: list[Any]) -> dict[int, dict[str, Any]]:  # type: ignore[n
                 data["reason"] = detail.get("reason")
             else:
                 data["reason"] = detail.get("reason", e.kind)
+            if detail.get("agreement"):  # krav.agreements: the agreement's ref
+                data["agreement"] = detail["agreement"]
             found[("event", e.id)] = data
     if by_source.get("payment"):
         for p in conn.execute(select(payments.c.id, payments.c.paid_on, payments.c.amount_ore)

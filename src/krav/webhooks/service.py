@@ -34,7 +34,12 @@ from krav.webhooks.tables import webhook_deliveries as wd
 EVENT_KINDS = {"disputed": "dispute.opened", "closed": "claim.closed",
                "withdrawn": "claim.closed", "transferred": "claim.stage_changed",
                "held": "claim.stage_changed", "paused": "claim.stage_changed",
-               "resumed": "claim.stage_changed"}
+               "resumed": "claim.stage_changed",
+               # krav.agreements: deferrals and payment plans
+               "deferred": "agreement.granted", "plan_accepted": "agreement.granted",
+               "agreement_breached": "agreement.breached", "agreement_ended": "agreement.ended",
+               "agreement_cancelled": "agreement.ended",
+               "agreement_completed": "agreement.completed"}
 MAX_PER_CREDITOR = 20
 
 

@@ -22,7 +22,8 @@ from sqlalchemy import (
 from krav.db.tables import Id, metadata
 
 EVENTS = ("claim.created", "claim.stage_changed", "claim.closed", "payment.booked",
-          "letter.sent", "dispute.opened")
+          "letter.sent", "dispute.opened", "agreement.granted", "agreement.breached",
+          "agreement.ended", "agreement.completed")
 
 webhooks = Table(
     "webhooks",
