@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from krav.accounts.principal import Actor, Principal
 from krav.accounts.secrets import new_token, token_hash
@@ -86,12 +86,17 @@ def revoke_key(conn: Connection, key_id: str, *, actor: Actor) -> dict[str, Any]
     return dict(row)
 
 
+# built once: every API request runs it (an indexed lookup of the key's SHA-256)
+_BY_HASH = select(api_keys.c.id, api_keys.c.creditor_id, api_keys.c.prefix,
+                  api_keys.c.last_used_at).where(api_keys.c.key_hash == bindparam("key_hash"),
+                                                 api_keys.c.revoked_at.is_(None))
+
+
 def key_principal(conn: Connection, key: str, *, at: datetime) -> Principal | None:
     """The creditor behind ``Authorization: Bearer KEY``, or ``None`` (unknown or revoked)."""
     if not KEY.match(key):
         return None
-    row = conn.execute(select(api_keys).where(api_keys.c.key_hash == token_hash(key),
-                                              api_keys.c.revoked_at.is_(None))).mappings().first()
+    row = conn.execute(_BY_HASH, {"key_hash": token_hash(key)}).mappings().first()
     if row is None:
         return None
     if row["last_used_at"] is None or row["last_used_at"] < at - TOUCH_EVERY:

@@ -54,8 +54,8 @@ def free_port() -> int:
 def build(engine: Engine, claims_count: int, as_of: date,
           progress: Callable[[int, int], None] | None = None) -> tuple[str, list[str]]:
     """The book (claims ``B-00000001`` …, three creditors); the org number and refs of the
-    creditor of ``B-00000001``. The claim sequence continues after the book, as an import would leave it, so the
-    claims posted later get refs and KIDs of their own."""
+    creditor of ``B-00000001``. The claim sequence continues after the book, as an import
+    would leave it, so the claims posted later get refs and KIDs of their own."""
     reset_schema(engine)
     build_book(engine, claims_count=claims_count, due=0, as_of=as_of, progress=progress)
     with engine.begin() as conn:

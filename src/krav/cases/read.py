@@ -16,13 +16,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
-from krav.cases.access import scoped
+from krav.cases.access import EVERY, creditor_scope, scoped
 from krav.cases.model import STAGES, STATUSES
 from krav.cases.search import creditor_id_of, matching_ids, resolve_one
 from krav.db.tables import claims, creditors, debtors, letters, postings
-from krav.kernel.errors import InvalidInput
+from krav.kernel.errors import InvalidInput, NotFound
 from krav.kernel.money import from_ore
 from krav.law import law_book, rules
 from krav.ledger.model import group_balances
@@ -139,6 +139,30 @@ def stage_counts(conn: Connection) -> list[tuple[str, str, int]]:
         .order_by(claims.c.status, claims.c.stage))]
 
 
+# One case: the claim with its creditor and debtor in one query, then its postings and letters.
+# The statements are built once (bound parameters), so a request only executes them: the API
+# reads one case per request (``GET /api/v1/claims/{ref}``) and building and cache-keying the
+# statements each time cost more than running them (docs/performance.md).
+_CASE = (select(claims, creditors.c.orgnr.label("creditor_orgnr"),
+                creditors.c.name.label("creditor_name"), debtors.c.kind.label("debtor_kind"),
+                debtors.c.name.label("debtor_name"))
+         .join(creditors, creditors.c.id == claims.c.creditor_id)
+         .join(debtors, debtors.c.id == claims.c.debtor_id))
+_CASE_BY_ID = _CASE.where(claims.c.id == bindparam("claim_id"))
+_CASE_BY_REF = _CASE.where(claims.c.ref == bindparam("ref"))
+_CASE_BY_REF_OF = _CASE_BY_REF.where(claims.c.creditor_id == bindparam("creditor_id"))
+_POSTINGS = (select(postings.c.on, postings.c.kind, postings.c.component, postings.c.amount_ore,
+                    postings.c.rule, postings.c.reference, postings.c.inputs)
+             .where(postings.c.claim_id == bindparam("claim_id"),
+                    postings.c.on <= bindparam("as_of"))
+             .order_by(postings.c.on, postings.c.id))
+_LETTERS = (select(letters.c.id, letters.c.kind, letters.c.sender, letters.c.sent_on,
+                   letters.c.deadline, letters.c.fee_ore, letters.c.status)
+            .where(letters.c.claim_id == bindparam("claim_id"),
+                   letters.c.sent_on <= bindparam("as_of"))
+            .order_by(letters.c.sent_on, letters.c.id))
+
+
 def case_view(conn: Connection, ref: str, *, as_of: date,
               creditor: str | None = None, claim_id: int | None = None) -> dict[str, Any]:
     """One case as of ``as_of``: postings up to that day and interest accrued since the last
@@ -148,16 +172,29 @@ def case_view(conn: Connection, ref: str, *, as_of: date,
     exactly instead (the debtor portal, where a case number is never a search)."""
     if claim_id is None:
         claim_id = resolve_one(conn, ref, creditor=creditor)
-    claim = conn.execute(select(claims).where(claims.c.id == claim_id)).mappings().one()
-    creditor = conn.execute(select(creditors.c.orgnr, creditors.c.name)
-                            .where(creditors.c.id == claim["creditor_id"])).one()
-    debtor = conn.execute(select(debtors.c.kind, debtors.c.name)
-                          .where(debtors.c.id == claim["debtor_id"])).one()
-    posting_rows = conn.execute(
-        select(postings.c.on, postings.c.kind, postings.c.component, postings.c.amount_ore,
-               postings.c.rule, postings.c.reference, postings.c.inputs)
-        .where(postings.c.claim_id == claim["id"], postings.c.on <= as_of)
-        .order_by(postings.c.on, postings.c.id)).all()
+    claim = conn.execute(_CASE_BY_ID, {"claim_id": claim_id}).mappings().one()
+    return _view(conn, claim, as_of)
+
+
+def case_view_by_ref(conn: Connection, ref: str, *, as_of: date,
+                     principal: Principal) -> dict[str, Any]:
+    """The case with exactly ``ref`` (no search) that ``principal`` may see, as
+    :func:`case_view` shows it (``GET /api/v1/claims/{ref}``); :class:`NotFound` — the same for
+    "no such ref" and "another creditor's" — otherwise (:mod:`krav.cases.access`)."""
+    scope = creditor_scope(principal)
+    params: dict[str, Any] = {"ref": ref.strip().upper()}
+    statement = _CASE_BY_REF
+    if scope is not EVERY:  # confined to one creditor (-1: to none)
+        statement, params["creditor_id"] = _CASE_BY_REF_OF, scope
+    claim = conn.execute(statement, params).mappings().first()
+    if claim is None:
+        raise NotFound(f"ukjent sak {ref.strip()[:40]!r}")
+    return _view(conn, claim, as_of)
+
+
+def _view(conn: Connection, claim: Any, as_of: date) -> dict[str, Any]:
+    params = {"claim_id": claim["id"], "as_of": as_of}
+    posting_rows = conn.execute(_POSTINGS, params).all()
     balances: dict[str, Decimal] = {}
     for p in posting_rows:
         balances[p.component] = balances.get(p.component, ZERO) + from_ore(p.amount_ore)
@@ -172,15 +209,11 @@ def case_view(conn: Connection, ref: str, *, as_of: date,
                          fees=grouped["fees"], overpaid=grouped["overpaid"],
                          interest_from=interest_from, as_of=as_of, status=claim["status"],
                          book=book)
-    letter_rows = conn.execute(
-        select(letters.c.id, letters.c.kind, letters.c.sender, letters.c.sent_on,
-               letters.c.deadline, letters.c.fee_ore, letters.c.status)
-        .where(letters.c.claim_id == claim["id"], letters.c.sent_on <= as_of)
-        .order_by(letters.c.sent_on, letters.c.id)).all()
+    letter_rows = conn.execute(_LETTERS, params).all()
     return {
         "ref": claim["ref"], "invoice_number": claim["invoice_number"], "kid": claim["kid"],
-        "creditor": {"orgnr": creditor.orgnr, "name": creditor.name},
-        "debtor": {"kind": debtor.kind, "name": debtor.name},
+        "creditor": {"orgnr": claim["creditor_orgnr"], "name": claim["creditor_name"]},
+        "debtor": {"kind": claim["debtor_kind"], "name": claim["debtor_name"]},
         "principal": from_ore(claim["original_principal_ore"]), "due": claim["due_date"],
         "status": claim["status"], "stage": claim["stage"],
         "letters": [{"id": lt.id, "kind": lt.kind, "sender": lt.sender, "sent_on": lt.sent_on,
