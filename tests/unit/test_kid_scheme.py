@@ -102,3 +102,13 @@ def test_sequence_outside_the_scheme_is_refused() -> None:
         kid_for_claim(scheme, 1000)
     with pytest.raises(InvalidInput):
         kid_for_instalment(scheme, 1, 100)
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=24))
+def test_mod10_check_is_luhn_as_stdnum_computes_it(body: str) -> None:
+    from stdnum import luhn
+
+    from krav.kernel.ids import mod10_check
+
+    assert mod10_check(body) == luhn.calc_check_digit(body)
+    assert luhn.is_valid(body + mod10_check(body))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -57,6 +57,12 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def _sqlite_datetime(value: Any) -> Any:
+    """A timestamp as SQLAlchemy stores it on SQLite (space, microseconds), so that the text
+    sorts and compares like the rows SQLAlchemy writes (``updated_at >= ?``)."""
+    return f"{value:%Y-%m-%d %H:%M:%S.%f}" if isinstance(value, datetime) else _iso(value)
+
+
 def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[Any]:
     """Per column the conversion SQLAlchemy would apply: JSON text, and ISO dates on SQLite."""
     sqlite = conn.dialect.name == "sqlite"
@@ -65,7 +71,9 @@ def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[
         column_type = table.c[name].type
         if isinstance(column_type, JSON):
             result.append(json_text)
-        elif sqlite and isinstance(column_type, Date | DateTime):
+        elif sqlite and isinstance(column_type, DateTime):
+            result.append(_sqlite_datetime)
+        elif sqlite and isinstance(column_type, Date):
             result.append(_iso)
         else:
             result.append(None)
@@ -73,17 +81,21 @@ def _converters(conn: Connection, table: Table, columns: Sequence[str]) -> list[
 
 
 def _convert(rows: Sequence[Sequence[Any]], converters: list[Any]) -> list[tuple[Any, ...]]:
-    """Convert only the columns that need it; other cells pass through untouched."""
+    """Convert only the columns that need it; other cells pass through untouched. Column by
+    column (transposed with ``zip``), and a day or a timestamp that repeats down a column is
+    formatted once."""
     todo = [(i, c) for i, c in enumerate(converters) if c]
-    if not todo:
+    if not todo or not rows:
         return [r if isinstance(r, tuple) else tuple(r) for r in rows]
-    out = []
-    for row in rows:
-        cells = list(row)
-        for i, convert in todo:
-            cells[i] = convert(cells[i])
-        out.append(tuple(cells))
-    return out
+    columns: list[Any] = list(zip(*rows, strict=True))
+    for i, convert in todo:
+        if convert is json_text:
+            columns[i] = map(convert, columns[i])
+        else:
+            formatted: dict[Any, Any] = {}
+            columns[i] = [formatted[v] if v in formatted else
+                          formatted.setdefault(v, convert(v)) for v in columns[i]]
+    return list(zip(*columns, strict=True))
 
 
 def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
@@ -95,6 +107,27 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
     sql = (f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)}) '
            f'VALUES ({", ".join([mark] * len(columns))})')
     conn.exec_driver_sql(sql, _convert(rows, _converters(conn, table, columns)))
+
+
+def insert_dicts(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """``conn.execute(insert(table), rows)`` through the driver: ``rows`` are dicts with the
+    same keys; a column they leave out gets its Python-side ``default`` as Core would give it
+    (a callable default, e.g. ``utcnow``, is called once for the whole batch)."""
+    if not rows:
+        return
+    given = list(rows[0])
+    defaults: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in rows[0] or default is None or column.primary_key:
+            continue
+        if getattr(default, "is_scalar", False):
+            defaults[column.name] = default.arg  # type: ignore[attr-defined]
+        elif getattr(default, "is_callable", False):
+            defaults[column.name] = default.arg(None)  # type: ignore[attr-defined]
+    tail = tuple(defaults.values())
+    insert_rows(conn, table, given + list(defaults),
+                [tuple([row[c] for c in given]) + tail for row in rows])
 
 
 def update_versioned(conn: Connection, table: Table, columns: Sequence[str],

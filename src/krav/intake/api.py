@@ -16,11 +16,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, select
 
 from krav.accounts.principal import Actor, Principal
 from krav.cases.access import EVERY, creditor_scope
-from krav.db.tables import claims, creditors
+from krav.db.tables import creditors
 from krav.intake.claims_csv import ClaimRow, ImportRejected, parse_row
 from krav.intake.service import import_rows
 from krav.kernel.errors import NotFound
@@ -151,7 +151,7 @@ def claims_create(request: Request, act: Actor = Depends(actor), body: Any = Dep
     engine = engine_of(request)
     with engine.connect() as conn:
         creditor = _creditor(conn, act.principal, orgnr)
-        digest = idempotency.digest(body)
+        digest = idempotency.digest(body) if key is not None else ""  # only a key needs it
         if key is not None and (earlier := idempotency.replay(conn, creditor.id, key, digest)):
             return earlier
     rows, errors = validate_items(items, creditor)
@@ -160,22 +160,12 @@ def claims_create(request: Request, act: Actor = Depends(actor), body: Any = Dep
 
     def change(conn: Connection) -> tuple[int, Any]:
         try:
-            import_rows(conn, rows, as_of=today(), source=SOURCE, actor=act)
+            result = import_rows(conn, rows, as_of=today(), source=SOURCE, actor=act)
         except ImportRejected as exc:
             raise _refused([problem_error(p) for p in exc.problems]) from None
-        created = _created(conn, creditor.id, [r.invoice_number for r in rows])
+        created = [{"ref": ref, "invoice_number": invoice, "kid": kid}
+                   for ref, invoice, kid in result.created]
         return 201, {"created": len(created), "claims": created}
 
     return idempotency.run_once(engine, creditor.id, key, digest, change, at=act.at)
 
-
-def _created(conn: Connection, creditor_id: int, invoices: list[str]) -> list[dict[str, str]]:
-    """The new claims' refs and KIDs, in the order they were sent."""
-    found: dict[str, dict[str, str]] = {}
-    for start in range(0, len(invoices), 500):
-        for r in conn.execute(select(claims.c.ref, claims.c.invoice_number, claims.c.kid).where(
-                tuple_(claims.c.creditor_id, claims.c.invoice_number).in_(
-                    [(creditor_id, n) for n in invoices[start:start + 500]]))):
-            found[r.invoice_number] = {"ref": r.ref, "invoice_number": r.invoice_number,
-                                       "kid": r.kid}
-    return [found[n] for n in invoices]

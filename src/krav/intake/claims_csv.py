@@ -24,7 +24,7 @@ from krav.kernel.csvfile import STANDARD, Dialect, decode, read_table
 from krav.kernel.dates import parse_date
 from krav.kernel.errors import InvalidInput, KravError
 from krav.kernel.ids import kid_valid, validate_debtor_id, validate_orgnr
-from krav.kernel.limits import check_text
+from krav.kernel.limits import CONTROL, CONTROL_ONE_LINE, check_text, column_length
 from krav.kernel.money import parse_amount
 
 COLUMNS = (
@@ -48,6 +48,11 @@ TEXT_COLUMNS = {
     "debtor_phone": debtors.c.phone, "kid": claims.c.kid, "description": claims.c.description,
 }
 MULTILINE = ("description",)
+# (column, stored column, its length, the control characters refused in it): what
+# ``check_text`` checks, looked up once
+_TEXT_CHECKS = tuple((c, t, column_length(t) or 1 << 30,
+                      CONTROL if c in MULTILINE else CONTROL_ONE_LINE)
+                     for c, t in TEXT_COLUMNS.items())
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ]{8,15}$")
 
@@ -143,9 +148,11 @@ def parse_row(raw: dict[str, str | None], line: int,
     for column in REQUIRED:
         if not values[column]:
             problems.append(f"{where(column)}: mangler verdi")
-    for column, stored in TEXT_COLUMNS.items():
-        check(column, lambda c=column, t=stored: check_text(
-            values[c], column=t, where=where(c), multiline=c in MULTILINE))
+    for column, stored, limit, control in _TEXT_CHECKS:
+        value = values[column]
+        if len(value) > limit or control.search(value):  # the common case skips the call
+            check(column, lambda c=column, t=stored: check_text(
+                values[c], column=t, where=where(c), multiline=c in MULTILINE))
     if problems:
         return None, problems
     kind = values["debtor_kind"]
@@ -204,6 +211,8 @@ def _creditor_profile(raw: dict[str, str | None], where, problems: list[str]  # 
     """The creditor columns this row fills in, validated (an empty or absent cell: not given)."""
     from krav.cases.profile import parse_profile
 
+    if not any(raw.get(column) for column in CREDITOR_COLUMNS):
+        return ()
     given = {field: (raw.get(column) or "").strip() for column, field in CREDITOR_COLUMNS.items()}
     column_of = {field: column for column, field in CREDITOR_COLUMNS.items()}
     out = []

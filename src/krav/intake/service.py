@@ -16,10 +16,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from krav.cases.policy import policy_from_json
 from krav.cases.profile import LETTER_FIELDS, PROFILE_FIELDS, hold_reason, missing_fields
+from krav.db.bulk import insert_dicts, select_in
 from krav.db.tables import claims, creditors, debtors, settings
 from krav.intake.claims_csv import CREDITOR_COLUMNS, ClaimRow, ImportRejected, read_rows
 from krav.kernel.csvfile import STANDARD, Dialect
@@ -40,6 +41,8 @@ class ImportResult:
     debtors_created: int
     # hold reasons of the file's creditors whose profile still lacks what letters need
     incomplete_creditors: tuple[str, ...] = ()
+    # (ref, invoice_number, kid) of each new claim, in the order of the rows
+    created: tuple[tuple[str, str, str], ...] = ()
 
 
 def import_claims_file(engine: Engine, path: Path, *, as_of: date,
@@ -99,14 +102,16 @@ def import_rows(conn: Connection, rows: Sequence[ClaimRow], *, as_of: date,
     from krav.webhooks.service import enqueue_created, mark
 
     claims_mark = mark(conn, claims)
-    conn.execute(insert(claims), claim_rows)
+    insert_dicts(conn, claims, claim_rows)  # through the driver: Core's executemany is slow
     enqueue_created(conn, claims_mark)  # claim.created, one INSERT … SELECT
-    _post_principal(conn, rows, creditor_rows)
+    _post_principal(conn, claim_rows)
     incomplete = tuple(hold_reason(o, missing_fields(c._mapping))
                        for o, c in sorted(creditor_rows.items()) if missing_fields(c._mapping))
     _audit(conn, actor, claim_rows, source, as_of)
     return ImportResult(claims=len(rows), creditors_created=new_creditors,
-                        debtors_created=new_debtors, incomplete_creditors=incomplete)
+                        debtors_created=new_debtors, incomplete_creditors=incomplete,
+                        created=tuple((c["ref"], c["invoice_number"], c["kid"])
+                                      for c in claim_rows))
 
 
 def _audit(conn: Connection, actor: Actor | None, claim_rows: list[dict], source: str,
@@ -217,13 +222,14 @@ def _refuse_duplicates(conn: Connection, rows: Sequence[ClaimRow], creditor_rows
                             f"{row.invoice_number} for {row.creditor_orgnr} står også på rad "
                             f"{seen[key]}")
         seen[key] = row.line
-    pairs = [(creditor_rows[o].id, n) for o, n in seen]
+    invoices: dict[int, list[str]] = {}
+    for orgnr, invoice in seen:
+        invoices.setdefault(int(creditor_rows[orgnr].id), []).append(invoice)
     existing = set()
-    for start in range(0, len(pairs), 500):
-        chunk = pairs[start:start + 500]
-        existing |= set(conn.execute(
-            select(claims.c.creditor_id, claims.c.invoice_number)
-            .where(tuple_(claims.c.creditor_id, claims.c.invoice_number).in_(chunk))).all())
+    for creditor_id, numbers in invoices.items():  # answered from uq_claims_creditor_invoice
+        existing |= set(select_in(conn, 'SELECT creditor_id, invoice_number FROM claims '
+                                        f'WHERE creditor_id = {creditor_id} '
+                                        'AND invoice_number IN ({})', numbers))
     by_id = {c.id: o for o, c in creditor_rows.items()}
     for creditor_id, invoice in sorted(existing):
         line = seen[(by_id[creditor_id], invoice)]
@@ -237,10 +243,7 @@ def _refuse_duplicates(conn: Connection, rows: Sequence[ClaimRow], creditor_rows
         elif row.kid:
             provided[row.kid] = row.line
     kids = sorted(provided)
-    taken: set[str] = set()
-    for start in range(0, len(kids), 500):
-        taken |= set(conn.execute(select(claims.c.kid)
-                                  .where(claims.c.kid.in_(kids[start:start + 500]))).scalars())
+    taken = {k for (k,) in select_in(conn, "SELECT kid FROM claims WHERE kid IN ({})", kids)}
     problems += [f"{source}, rad {provided[k]}, kolonne kid: KID {k} er allerede i bruk"
                  for k in sorted(taken)]
     if problems:
@@ -251,12 +254,8 @@ def _ensure_debtors(conn: Connection, rows: Sequence[ClaimRow]) -> tuple[int, di
     wanted: dict[str, ClaimRow] = {}
     for row in rows:
         wanted.setdefault(debtor_identity(row), row)
-    ids: dict[str, int] = {}
-    keys = list(wanted)
-    for start in range(0, len(keys), 1000):
-        ids.update(conn.execute(select(debtors.c.identity_key, debtors.c.id)
-                                .where(debtors.c.identity_key.in_(keys[start:start + 1000]))
-                                ).all())
+    by_key = "SELECT identity_key, id FROM debtors WHERE identity_key IN ({})"
+    ids: dict[str, int] = dict(select_in(conn, by_key, list(wanted)))
     new = [{
         "kind": r.debtor_kind, "name": r.debtor_name, "national_id": r.debtor_id,
         "address": r.debtor_address, "postcode": r.debtor_postcode, "city": r.debtor_city,
@@ -266,12 +265,8 @@ def _ensure_debtors(conn: Connection, rows: Sequence[ClaimRow]) -> tuple[int, di
         "identity_key": key,
     } for key, r in wanted.items() if key not in ids]
     if new:
-        conn.execute(insert(debtors), new)
-        created = [n["identity_key"] for n in new]
-        for start in range(0, len(created), 1000):
-            ids.update(conn.execute(select(debtors.c.identity_key, debtors.c.id)
-                                    .where(debtors.c.identity_key.in_(created[start:start + 1000]))
-                                    ).all())
+        insert_dicts(conn, debtors, new)
+        ids.update(select_in(conn, by_key, [n["identity_key"] for n in new]))
     return len(new), ids
 
 
@@ -287,22 +282,16 @@ def _reserve_sequence(conn: Connection, count: int) -> int:
     return int(current)
 
 
-def _post_principal(conn: Connection, rows: Sequence[ClaimRow], creditor_rows: dict) -> None:
+def _post_principal(conn: Connection, claim_rows: Sequence[dict]) -> None:
     """The first posting of every claim: its principal (hovedstol) from the invoice."""
     from krav.db.tables import postings
 
-    ids = {}
-    pairs = [(creditor_rows[r.creditor_orgnr].id, r.invoice_number) for r in rows]
-    for start in range(0, len(pairs), 500):
-        ids.update({(c, n): i for c, n, i in conn.execute(
-            select(claims.c.creditor_id, claims.c.invoice_number, claims.c.id)
-            .where(tuple_(claims.c.creditor_id, claims.c.invoice_number)
-                   .in_(pairs[start:start + 500]))).all()})
-    conn.execute(insert(postings), [{
-        "claim_id": ids[(creditor_rows[r.creditor_orgnr].id, r.invoice_number)],
-        "on": r.invoice_date, "kind": "principal", "component": "principal",
-        "amount_ore": to_ore(r.amount), "rule": "principal",
-        "reference": f"Faktura {r.invoice_number} forfalt {r.due_date.isoformat()}",
-        "inputs": {"invoice_number": r.invoice_number, "due": r.due_date.isoformat()},
+    ids = dict(select_in(conn, "SELECT ref, id FROM claims WHERE ref IN ({})",
+                         [c["ref"] for c in claim_rows]))
+    insert_dicts(conn, postings, [{
+        "claim_id": ids[c["ref"]], "on": c["invoice_date"], "kind": "principal",
+        "component": "principal", "amount_ore": c["original_principal_ore"], "rule": "principal",
+        "reference": f"Faktura {c['invoice_number']} forfalt {c['due_date'].isoformat()}",
+        "inputs": {"invoice_number": c["invoice_number"], "due": c["due_date"].isoformat()},
         "payment_id": None, "reverses_id": None, "key": "principal",
-    } for r in rows])
+    } for c in claim_rows])
