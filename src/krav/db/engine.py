@@ -39,11 +39,13 @@ def _fold(text: str | None) -> str | None:
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (cached per URL); SQLite gets WAL and foreign keys."""
     resolved = database_url(url)
+    # ten pooled connections: krav serve's threads (krav.web.app.THREADS) each keep one, so
+    # none is opened and closed per request (SQLAlchemy's default keeps five)
     if resolved.startswith("sqlite"):
-        engine = create_engine(resolved)
+        engine = create_engine(resolved, pool_size=10)
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(resolved, pool_pre_ping=True)
+        engine = create_engine(resolved, pool_pre_ping=True, pool_size=10)
     return engine
 
 
