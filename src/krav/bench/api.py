@@ -210,8 +210,9 @@ def bench_api(url: str, *, claims_count: int, rate: float, duration: float, conc
     return {
         "claims": claims_count, **get_figures, "target_rps": rate, "concurrency": concurrency,
         "server_cpu_s": round(read_cpu, 2),
-        "server_cpu_ms_per_request": round(read_cpu * 1000 / reads.requests, 2)
-        if reads.requests else None,
+        # per request the server answered (a timed-out request may never have reached it)
+        "server_cpu_ms_per_request": round(read_cpu * 1000 / reads.answered, 2)
+        if reads.answered else None,
         "post": post_figures,
         "db": "postgresql" if url.startswith("postgresql") else "sqlite", "workers": workers,
         "build_seconds": round(build_seconds, 1), "load_average": round(os.getloadavg()[0], 2),

@@ -117,6 +117,11 @@ class Result:
             self.first_error = f"{kind}: {detail}"[:300]
 
     @property
+    def answered(self) -> int:
+        """Requests the server answered (2xx or not); timeouts and broken connections aside."""
+        return self.requests - self.errors.get("timeout", 0) - self.errors.get("connection", 0)
+
+    @property
     def requests(self) -> int:
         return len(self.latencies) + sum(self.errors.values())
 
