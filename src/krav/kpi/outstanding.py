@@ -148,6 +148,10 @@ def outstanding(conn: Connection, *, as_of: date, creditor_id: int | None, book:
         _fill_accrual(conn, table)
         accrual, accrual_name = "", ACCRUAL
     else:  # PostgreSQL hashes the VALUES list once
+        # the subplans make the estimate huge: JIT would compile ~260 functions for seconds, and
+        # the default work_mem sorts the open cases on disk (for this transaction only)
+        conn.exec_driver_sql("SET LOCAL jit = off")
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
         accrual, accrual_name = f"accrual (d, a, b, n) AS (VALUES {values_sql(table, dialect)}),", \
             "accrual"
     sql = _QUERY.format(accrual=accrual, accrual_table=accrual_name,
