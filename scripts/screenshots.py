@@ -45,7 +45,54 @@ def prepare(site: Site) -> dict[str, Any]:
     orgnr = site.creditor()
     site.user("kunde@nordlys.no", "creditor_admin", creditor=orgnr)
     invite = site.user("ny@nordlys.no", "creditor_user", creditor=orgnr, password=None)
-    return {"orgnr": orgnr, "user": "kunde@nordlys.no", "invite": invite}
+    return {"orgnr": orgnr, "user": "kunde@nordlys.no", "invite": invite, **_debtor(site)}
+
+
+PORTAL_SECRET = "screenshots-only"  # KRAV_SECRET_KEY of the screenshot server (access codes)
+
+
+def _debtor(site: Site) -> dict[str, Any]:
+    """The debtor portal's case: Kari's invoice after reminder, notice and payment demand."""
+    from datetime import date
+
+    from tests.factories import KARI, claim_row, import_claims, run_days
+
+    from krav.cases import codes
+
+    folder = Path(tempfile.mkdtemp(prefix="krav-screenshots-csv-"))
+    import_claims(site.engine, folder, [claim_row(invoice="1001", debtor=KARI,
+                                                  amount="12450.00")])
+    run_days(site.engine, date(2026, 1, 6), date(2026, 3, 10))
+    key = codes.portal_key(PORTAL_SECRET)
+    assert key is not None
+    return {"case": "K-0000001", "code": codes.access_code(key, "K-0000001", 0),
+            "pay": codes.pay_path(key, "K-0000001")}
+
+
+def _portal_login(site: Site, page: Page, data: dict[str, Any]) -> None:
+    page.goto(site.url("/logg-inn"))
+    page.locator("#saksnummer").fill(data["case"])
+    page.locator("#kode").fill(data["code"])
+    with page.expect_navigation():
+        page.locator("form[action='/logg-inn'] button[type=submit]").click()
+
+
+def _portal_case(site: Site, page: Page, data: dict[str, Any]) -> None:
+    _portal_login(site, page, data)
+
+
+def _portal_case_nn(site: Site, page: Page, data: dict[str, Any]) -> None:
+    _portal_login(site, page, data)
+    page.goto(site.url(f"/sak/{data['case']}?lang=nn"))
+
+
+def _portal_contact(site: Site, page: Page, data: dict[str, Any]) -> None:
+    _portal_login(site, page, data)
+    page.goto(site.url(f"/sak/{data['case']}/kontakt?lang=nb"))
+
+
+def _portal_pay(site: Site, page: Page, data: dict[str, Any]) -> None:
+    page.goto(site.url(data["pay"] + "?lang=nb"))
 
 
 def _login(site: Site, page: Page, data: dict[str, Any]) -> None:
@@ -83,6 +130,11 @@ PAGES: list[tuple[str, Callable[[Site, Page, dict[str, Any]], None]]] = [
     ("password-forgotten", _forgot),
     ("password-choose", _password),
     ("home", _home),
+    ("debtor-login", lambda site, page, data: page.goto(site.url("/logg-inn"))),
+    ("debtor-case", _portal_case),
+    ("debtor-case-nn", _portal_case_nn),
+    ("debtor-contact", _portal_contact),
+    ("debtor-pay", _portal_pay),
 ]
 
 
@@ -97,7 +149,8 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="krav-screenshots-") as folder:
         url = make_database(None, Path(folder))
-        with KravServer(url, Path(folder) / "serve.log") as server, \
+        with KravServer(url, Path(folder) / "serve.log",
+                        env={"KRAV_SECRET_KEY": PORTAL_SECRET}) as server, \
                 sync_playwright() as playwright:
             site = Site(server, make_engine(url))
             data = prepare(site)

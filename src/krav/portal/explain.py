@@ -72,7 +72,7 @@ def explain(posting: dict[str, Any], lang: str, invoice_number: str) -> dict[str
         return {"label": _("Inkassosalær (lett sats)"), "basis": _("inkassoforskriften § 2-2"),
                 "why": _("fordi fristen i betalingsoppfordringen gikk ut uten betaling "
                          "(%(factor)s × inkassosatsen %(sats)s for krav %(band)s kr)") % {
-                    "factor": inputs.get("factor", "?"),
+                    "factor": _number(inputs.get("factor", "?"), lang),
                     "sats": money(inputs.get("inkassosats"), lang),
                     "band": inputs.get("band", "")}}
     if rule == "INKF-2-3-salaer-tung":
@@ -104,6 +104,11 @@ def _date(text: Any) -> Any:
         return date.fromisoformat(str(text))
     except ValueError:
         return None
+
+
+def _number(value: Any, lang: str) -> str:
+    """A factor from the law data (``"1.60"``) as Norwegian writes it (``1,60``)."""
+    return str(value) if lang == "en" else str(value).replace(".", ",")
 
 
 def _pct(rate: Any, lang: str) -> str:
