@@ -45,7 +45,9 @@ def prepare(site: Site) -> dict[str, Any]:
     orgnr = site.creditor()
     site.user("kunde@nordlys.no", "creditor_admin", creditor=orgnr)
     invite = site.user("ny@nordlys.no", "creditor_user", creditor=orgnr, password=None)
-    return {"orgnr": orgnr, "user": "kunde@nordlys.no", "invite": invite, **_debtor(site)}
+    debtor = _debtor(site)
+    return {"orgnr": orgnr, "user": "kunde@nordlys.no", "invite": invite, **debtor,
+            "awaiting": _cases(site, orgnr)}
 
 
 PORTAL_SECRET = "screenshots-only"  # KRAV_SECRET_KEY of the screenshot server (access codes)
@@ -95,6 +97,32 @@ def _portal_pay(site: Site, page: Page, data: dict[str, Any]) -> None:
     page.goto(site.url(data["pay"] + "?lang=nb"))
 
 
+def _cases(site: Site, orgnr: str) -> str:
+    """Claims for the creditor pages: three debtors, one case awaiting approval (its ref is
+    returned) with a note."""
+    from datetime import date, datetime
+
+    from sqlalchemy import select, update
+    from tests.factories import BYGG, KARI, OLA, claim_row, import_claims
+
+    from krav.accounts.principal import Actor, Principal
+    from krav.cases.service import note
+    from krav.db.tables import claims
+
+    with tempfile.TemporaryDirectory(prefix="krav-claims-") as folder:
+        import_claims(site.engine, Path(folder), [
+            claim_row(invoice="2001", debtor=KARI), claim_row(invoice="2002", debtor=OLA),
+            claim_row(invoice="2003", debtor=BYGG, amount="2500.50")])
+    with site.engine.begin() as conn:
+        ref = conn.execute(select(claims.c.ref).where(claims.c.invoice_number == "2001")
+                           ).scalar_one()
+        conn.execute(update(claims).where(claims.c.ref == ref)
+                     .values(stage="awaiting_approval", next_action_on=None))
+        note(conn, ref, on=date(2026, 1, 20), text="Kunden har lovet å betale",
+             actor=Actor(Principal.cli("screenshots"), datetime(2026, 1, 20, 9)))
+    return ref
+
+
 def _login(site: Site, page: Page, data: dict[str, Any]) -> None:
     page.goto(site.url("/login"))
 
@@ -123,6 +151,17 @@ def _home(site: Site, page: Page, data: dict[str, Any]) -> None:
     site.log_in(page, data["user"])
 
 
+def _case_list(site: Site, page: Page, data: dict[str, Any]) -> None:
+    site.log_in(page, data["user"])
+    page.goto(site.url("/saker"))
+
+
+def _case(site: Site, page: Page, data: dict[str, Any]) -> None:
+    site.log_in(page, data["user"])
+    page.goto(site.url(f"/saker/{data['awaiting']}"))
+    page.locator("details.action summary").first.click()
+
+
 PAGES: list[tuple[str, Callable[[Site, Page, dict[str, Any]], None]]] = [
     ("login", _login),
     ("login-en", _login_en),
@@ -135,6 +174,8 @@ PAGES: list[tuple[str, Callable[[Site, Page, dict[str, Any]], None]]] = [
     ("debtor-case-nn", _portal_case_nn),
     ("debtor-contact", _portal_contact),
     ("debtor-pay", _portal_pay),
+    ("cases", _case_list),
+    ("case", _case),
 ]
 
 

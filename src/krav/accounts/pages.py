@@ -69,6 +69,7 @@ TEXT = {
         "role_admin": "Administrator", "role_handler": "Saksbehandler",
         "role_creditor_admin": "Oppdragsgivers administrator",
         "role_creditor_user": "Oppdragsgivers bruker",
+        "cases_link": "Sakene",
         "portals_later": "Portalene for saksbehandling og oppdragsgivere kommer her.",
         "logout_button": "Logg ut",
         "csrf": "Skjemaet er utløpt eller kom ikke fra denne siden. Last siden på nytt og prøv "
@@ -102,6 +103,7 @@ TEXT = {
         "role_admin": "Administrator", "role_handler": "Case handler",
         "role_creditor_admin": "Creditor's administrator",
         "role_creditor_user": "Creditor's user",
+        "cases_link": "The cases",
         "portals_later": "The case handling and creditor portals will be here.",
         "logout_button": "Log out",
         "csrf": "The form has expired or did not come from this page. Reload the page and try "

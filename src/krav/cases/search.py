@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
 
 from krav.db.tables import claims, creditors, debtors
 from krav.kernel.errors import InvalidInput, NotFound
@@ -48,6 +48,28 @@ def matching_ids(conn: Connection, text: str, *, creditor: str | None = None) ->
             query = query.where(claims.c.creditor_id == creditor_id)
         return query
 
+    condition = matching_condition(conn, term, creditor_id=creditor_id)
+    query = select(claims.c.id).join(debtors, debtors.c.id == claims.c.debtor_id) \
+        .where(condition).order_by(claims.c.id)
+    return list(conn.execute(narrowed(query)).scalars())
+
+
+def matching_condition(conn: Connection, text: str, *,
+                       creditor_id: int | None = None) -> ColumnElement[bool]:
+    """The condition (over ``claims`` joined with ``debtors``) for the claims ``text`` names:
+    the ids of the exact matches (each an indexed lookup), else part of a debtor's name. The
+    creditor pages' list (``cases.listing``) composes it with its filters and paging, so a name
+    that matches many claims is never loaded as a list of ids."""
+    term = text.strip()
+    if not term:
+        raise InvalidInput("tomt søk", where="søk",
+                           allowed="saksnummer, KID, fakturanummer, org.nr eller navn")
+
+    def narrowed(query: Select[Any]) -> Select[Any]:
+        if creditor_id is not None:
+            query = query.where(claims.c.creditor_id == creditor_id)
+        return query
+
     digits = term.replace(" ", "")
     exact: set[int] = set()
     lookups = [claims.c.ref == term.upper(), claims.c.kid == digits,
@@ -59,13 +81,10 @@ def matching_ids(conn: Connection, text: str, *, creditor: str | None = None) ->
             select(claims.c.id).join(debtors, debtors.c.id == claims.c.debtor_id)
             .where(debtors.c.national_id == digits))).scalars())
     if exact:
-        return sorted(exact)
+        return claims.c.id.in_(sorted(exact))
     fold = func.krav_fold if conn.dialect.name == "sqlite" else func.lower
     pattern = f"%{_escape_like(term.lower())}%"
-    return list(conn.execute(narrowed(
-        select(claims.c.id).join(debtors, debtors.c.id == claims.c.debtor_id)
-        .where(or_(fold(debtors.c.name).like(pattern, escape="\\")))
-        .order_by(claims.c.id))).scalars())
+    return or_(fold(debtors.c.name).like(pattern, escape="\\"))
 
 
 def resolve_one(conn: Connection, text: str, *, creditor: str | None = None) -> int:

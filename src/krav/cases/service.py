@@ -241,3 +241,21 @@ def approve(conn: Connection, ref: str, *, on: date, actor: Actor | None = None)
     _set(conn, claim, approved=True, next_action_on=on)
     _event(conn, claim["id"], on, "approved", {})
     _audit(conn, actor, "case.approve", claim, on=on.isoformat())
+
+
+NOTE_MAX = 2000  # characters in one note
+
+
+def note(conn: Connection, ref: str, *, on: date, text: str, actor: Actor | None = None) -> None:
+    """A person's note on the case (the creditor's or the agency's): kept with the case's events
+    (kind ``note``, no webhook), shown in the case page's timeline, and in the audit trail."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput("notatet er tomt", where="--text", allowed="noen ord om saken")
+    if len(text) > NOTE_MAX:
+        raise InvalidInput(f"notatet er {len(text)} tegn langt", where="--text",
+                           allowed=f"høyst {NOTE_MAX} tegn")
+    claim = claim_by_ref(conn, ref)
+    _event(conn, claim["id"], on, "note", {"text": text},
+           actor=(actor.label if actor else "operator")[:40])
+    _audit(conn, actor, "case.note", claim, on=on.isoformat())

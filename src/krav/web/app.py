@@ -29,6 +29,7 @@ ROUTERS += ("krav.letters.api",)  # a claim's letters and their PDFs
 ROUTERS += ("krav.portal.pages",)  # the debtor portal
 ROUTERS += ("krav.payments.api",)  # settlements and their statements
 ROUTERS += ("krav.kpi.api",)  # the dashboard's figures
+ROUTERS += ("krav.cases.pages",)  # the creditor pages: /saker, /saker/{ref}
 
 
 # Threads per server process for the synchronous routes and dependencies (the database work).
