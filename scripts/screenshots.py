@@ -162,6 +162,30 @@ def _case(site: Site, page: Page, data: dict[str, Any]) -> None:
     page.locator("details.action summary").first.click()
 
 
+def _upload(site: Site, page: Page, data: dict[str, Any]) -> None:
+    site.log_in(page, data["user"])
+    page.goto(site.url("/levere"))
+
+
+UPLOAD = ("Fakturanummer;Fakturadato;Forfallsdato;Beløp;Kundetype;Navn;Org.nr;Adresse;"
+          "Postnummer;Poststed\r\n"
+          "5001;01.12.2025;15.12.2025;1 234,50;consumer;Åse Ødegård;30076025378;Storgata 1;"
+          "0150;Oslo\r\n"
+          "5002;01.12.2025;15.12.2025;12,345;consumer;Ola Hansen;29049024116;Kirkeveien 3;"
+          "5003;Bergen\r\n")
+
+
+def _upload_preview(site: Site, page: Page, data: dict[str, Any]) -> None:
+    site.log_in(page, data["user"])
+    page.goto(site.url("/levere"))
+    with tempfile.TemporaryDirectory(prefix="krav-upload-") as folder:
+        path = Path(folder) / "krav.csv"
+        path.write_bytes(UPLOAD.encode("cp1252"))
+        page.locator("#file").set_input_files(str(path))
+        with page.expect_navigation():
+            page.locator("form[action='/levere'] button[type=submit]").click()
+
+
 PAGES: list[tuple[str, Callable[[Site, Page, dict[str, Any]], None]]] = [
     ("login", _login),
     ("login-en", _login_en),
@@ -176,6 +200,8 @@ PAGES: list[tuple[str, Callable[[Site, Page, dict[str, Any]], None]]] = [
     ("debtor-pay", _portal_pay),
     ("cases", _case_list),
     ("case", _case),
+    ("upload", _upload),
+    ("upload-preview", _upload_preview),
 ]
 
 

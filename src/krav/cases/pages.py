@@ -53,7 +53,8 @@ KIND_EN = {"consumer": "consumer", "business": "business"}
 
 TEXT = {
     "nb": {
-        "nav_cases": "Saker", "nav_home": "Forsiden", "logout": "Logg ut", "nav_label": "Hovedmeny",
+        "nav_cases": "Saker", "nav_upload": "Lever krav", "nav_home": "Forsiden",
+        "logout": "Logg ut", "nav_label": "Hovedmeny",
         "cases_title": "Saker", "filter": "Filter", "status": "Status", "stage": "Fase",
         "age": "Dager over forfall", "min_amount": "Saldo fra (kr)", "max_amount": "Saldo til (kr)",
         "debtor_kind": "Skyldner", "search": "Søk", "creditor": "Oppdragsgiver",
@@ -104,7 +105,8 @@ TEXT = {
         "closed_as": "avsluttet", "original": "opprinnelig",
     },
     "en": {
-        "nav_cases": "Cases", "nav_home": "Front page", "logout": "Log out",
+        "nav_cases": "Cases", "nav_upload": "Hand over claims",
+        "nav_home": "Front page", "logout": "Log out",
         "nav_label": "Main menu",
         "cases_title": "Cases", "filter": "Filter", "status": "Status", "stage": "Stage",
         "age": "Days past due", "min_amount": "Balance from (NOK)",

@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from krav.web.deps import LANG_COOKIE, is_https, language
 
-CONTEXTS_WITH_PAGES = ("krav.web", "krav.accounts", "krav.cases")
+CONTEXTS_WITH_PAGES = ("krav.web", "krav.accounts", "krav.cases", "krav.intake")
 
 BASE_TEXT = {
     "nb": {"lang_switch": "English", "lang_other": "en", "error": "Feil",

@@ -73,3 +73,52 @@ def test_a_creditor_approves_a_case_and_reports_a_direct_payment(site, phone,  #
     missing = phone.goto(site.url("/saker/K-0000099"))
     assert theirs.status == missing.status == 404
     assert_accessible(phone)
+
+
+HEADINGS = "Fakturanummer;Fakturadato;Forfallsdato;Beløp;Kundetype;Navn;Org.nr;Adresse;" \
+    "Postnummer;Poststed\r\n"
+GOOD = "5001;01.12.2025;15.12.2025;1 234,50;consumer;Åse Ødegård;30076025378;Storgata 1;" \
+    "0150;Oslo\r\n"
+BAD = "5002;01.12.2025;15.12.2025;12,345;consumer;Ola Hansen;29049024116;Kirkeveien 3;" \
+    "5003;Bergen\r\n"
+
+
+def test_a_creditor_uploads_a_file_with_a_bad_row_then_a_good_one(site, phone,  # type: ignore[no-untyped-def]
+                                                                    tmp_path) -> None:
+    from sqlalchemy import func, select
+
+    site.creditor(NORDLYS.orgnr, NORDLYS.name)
+    site.user("sjef@nordlys.no", "creditor_admin", creditor=NORDLYS.orgnr)
+    site.log_in(phone, "sjef@nordlys.no")
+
+    def claim_count() -> int:
+        with site.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(claims)).scalar_one()
+
+    phone.goto(site.url("/levere"))
+    assert phone.get_by_role("heading", level=1).inner_text() == "Lever krav"
+    assert_accessible(phone)
+    assert_fits(phone)
+    bad = tmp_path / "krav-feil.csv"
+    bad.write_bytes((HEADINGS + GOOD + BAD).encode("cp1252"))
+    phone.locator("#file").set_input_files(str(bad))
+    submit(phone, "/levere")
+    cell = phone.locator("td.bad")
+    assert cell.count() == 1 and "12" in cell.inner_text()
+    assert "to desimaler" in cell.locator(".cell-error").inner_text()
+    assert phone.get_by_role("button", name="Importer alle kravene").count() == 0
+    assert claim_count() == 0
+    assert_accessible(phone)
+    assert_fits(phone)
+
+    phone.goto(site.url("/levere"))
+    good = tmp_path / "krav.csv"
+    good.write_bytes((HEADINGS + GOOD).encode("cp1252"))
+    phone.locator("#file").set_input_files(str(good))
+    submit(phone, "/levere")
+    assert phone.locator("#summary").inner_text() == "1 krav er klare til import."
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Importer alle kravene").click()
+    assert phone.get_by_role("status").inner_text() == "1 krav er importert."
+    assert claim_count() == 1
+    assert_accessible(phone)
