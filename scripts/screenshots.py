@@ -162,6 +162,11 @@ def _case(site: Site, page: Page, data: dict[str, Any]) -> None:
     page.locator("details.action summary").first.click()
 
 
+def _admin(site: Site, page: Page, data: dict[str, Any]) -> None:
+    site.log_in(page, data["user"])
+    page.goto(site.url("/admin"))
+
+
 def _upload(site: Site, page: Page, data: dict[str, Any]) -> None:
     site.log_in(page, data["user"])
     page.goto(site.url("/levere"))
@@ -202,6 +207,7 @@ PAGES: list[tuple[str, Callable[[Site, Page, dict[str, Any]], None]]] = [
     ("case", _case),
     ("upload", _upload),
     ("upload-preview", _upload_preview),
+    ("admin", _admin),
 ]
 
 

@@ -122,3 +122,18 @@ def test_a_creditor_uploads_a_file_with_a_bad_row_then_a_good_one(site, phone,  
     assert phone.get_by_role("status").inner_text() == "1 krav er importert."
     assert claim_count() == 1
     assert_accessible(phone)
+
+
+def test_the_administration_page(site, phone) -> None:  # type: ignore[no-untyped-def]
+    site.creditor(NORDLYS.orgnr, NORDLYS.name)
+    site.user("sjef@nordlys.no", "creditor_admin", creditor=NORDLYS.orgnr)
+    site.log_in(phone, "sjef@nordlys.no")
+    phone.goto(site.url("/admin"))
+    assert phone.get_by_role("heading", level=1).inner_text() == \
+        "Administrasjon: Nordlys Energi AS"
+    phone.get_by_text("Lag API-nøkkel", exact=True).first.click()
+    phone.locator("#key-name").fill("Regnskap")
+    submit(phone, "/admin/nokler")
+    assert phone.locator(".secret").inner_text().startswith("krav_")
+    assert_accessible(phone)
+    assert_fits(phone)

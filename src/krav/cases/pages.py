@@ -53,7 +53,8 @@ KIND_EN = {"consumer": "consumer", "business": "business"}
 
 TEXT = {
     "nb": {
-        "nav_cases": "Saker", "nav_upload": "Lever krav", "nav_home": "Forsiden",
+        "nav_cases": "Saker", "nav_upload": "Lever krav", "nav_admin": "Administrasjon",
+        "nav_home": "Forsiden",
         "logout": "Logg ut", "nav_label": "Hovedmeny",
         "cases_title": "Saker", "filter": "Filter", "status": "Status", "stage": "Fase",
         "age": "Dager over forfall", "min_amount": "Saldo fra (kr)", "max_amount": "Saldo til (kr)",
@@ -105,7 +106,7 @@ TEXT = {
         "closed_as": "avsluttet", "original": "opprinnelig",
     },
     "en": {
-        "nav_cases": "Cases", "nav_upload": "Hand over claims",
+        "nav_cases": "Cases", "nav_upload": "Hand over claims", "nav_admin": "Administration",
         "nav_home": "Front page", "logout": "Log out",
         "nav_label": "Main menu",
         "cases_title": "Cases", "filter": "Filter", "status": "Status", "stage": "Stage",
@@ -215,8 +216,7 @@ def page_values(request: Request, who: Principal) -> dict[str, Any]:
     return {"csrf": csrf_token(request), "nok": fmt_nok, "day": day_text(lang),
             "names": labels(lang), "who": who,
             "full": who.is_staff or "creditor_admin" in who.roles,
-            "staff": creditor_scope(who) is EVERY,
-            "is_admin": who.is_staff and "admin" in who.roles or "creditor_admin" in who.roles}
+            "staff": creditor_scope(who) is EVERY}
 
 
 # --- the list ---------------------------------------------------------------------------------

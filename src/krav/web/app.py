@@ -30,6 +30,7 @@ ROUTERS += ("krav.portal.pages",)  # the debtor portal
 ROUTERS += ("krav.payments.api",)  # settlements and their statements
 ROUTERS += ("krav.kpi.api",)  # the dashboard's figures
 ROUTERS += ("krav.cases.pages",)  # the creditor pages: /saker, /saker/{ref}
+ROUTERS += ("krav.accounts.admin_pages",)  # the creditor pages: /admin
 ROUTERS += ("krav.intake.pages",)  # the creditor pages: /levere (hand over claims)
 
 
