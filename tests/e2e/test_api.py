@@ -257,6 +257,7 @@ def test_a_creditor_user_reads_but_does_not_write(krav, engine) -> None:  # type
         "K-0000001", "K-0000002", "K-0000003"]
     assert person.get("/api/v1/creditor").json()["orgnr"] == NORDLYS.orgnr
     assert person.patch("/api/v1/creditor", json={"phone": "22334455"}).status_code == 403
+    assert person.get("/api/v1/webhooks").status_code == 403
     assert person.post("/api/v1/claims", json=new_claim("8003")).status_code == 403
     assert count(engine) == 4
 

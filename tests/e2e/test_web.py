@@ -271,7 +271,7 @@ def test_api_keys_are_shown_once_stored_hashed_and_revocable(krav, client, engin
     revoked = client.get("/api/v1/whoami", headers=bearer)
     assert revoked.status_code == 401 and revoked.headers["content-type"] == PROBLEM
     body = revoked.json()
-    assert set(body) == {"type", "title", "status", "detail", "instance"}
+    assert set(body) == {"type", "title", "status", "detail", "instance", "request_id"}
     assert body["status"] == 401 and "trukket tilbake" in body["detail"]
     assert body["instance"] == "urn:krav:request:erp-42"
     code, _, err = krav("apikey", "revoke", created["prefix"])

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from krav.accounts.principal import Principal
 from krav.db.tables import creditors
-from krav.web.deps import engine_of, principal
+from krav.web.deps import EVERYONE, engine_of, requires
 
 router = APIRouter(prefix="/api/v1", tags=["konto"])
 
@@ -30,12 +30,8 @@ class PrincipalRead(BaseModel):
     creditor: CreditorRef | None
 
 
-PROBLEM = {"content": {"application/problem+json": {}}}
-
-
-@router.get("/whoami", response_model=PrincipalRead,
-            responses={401: {"description": "Ikke innlogget / ukjent nøkkel", **PROBLEM}})
-def whoami(request: Request, who: Principal = Depends(principal)) -> Any:
+@router.get("/whoami", response_model=PrincipalRead)
+def whoami(request: Request, who: Principal = Depends(requires(*EVERYONE))) -> Any:
     """Hvem forespørselen er gjort som: person (økt) eller API-nøkkel, roller og oppdragsgiver."""
     creditor = None
     if who.creditor_id is not None:

@@ -97,15 +97,29 @@ def user_disable(email: Annotated[str, typer.Argument(help="E-postadressen")],
 def apikey_create(
     creditor: Annotated[str, typer.Option("--creditor", help="Oppdragsgiverens org.nr.")],
     name: Annotated[str, typer.Option("--name", help="Hva nøkkelen brukes til, f.eks. ERP")],
+    expires: Annotated[str | None, typer.Option(
+        "--expires", help="ÅÅÅÅ-MM-DD: nøkkelen virker til denne dagen begynner (UTC)")] = None,
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
     """Lag en API-nøkkel for en oppdragsgiver. Nøkkelen vises bare nå; krav lagrer en hash."""
-    from krav.accounts.apikeys import create_key
+    from datetime import date, datetime
 
+    from krav.accounts.apikeys import create_key
+    from krav.kernel.errors import InvalidInput
+
+    until = None
+    if expires is not None:
+        try:
+            until = datetime.combine(date.fromisoformat(expires), datetime.min.time())
+        except ValueError:
+            raise InvalidInput(f"ugyldig dato {expires[:20]!r}", where="--expires",
+                               allowed="ÅÅÅÅ-MM-DD") from None
     with open_db(db).begin() as conn:
-        new = create_key(conn, creditor_orgnr=creditor, name=name, actor=cli_actor())
+        new = create_key(conn, creditor_orgnr=creditor, name=name, actor=cli_actor(),
+                         expires_at=until)
     if as_json:
-        print_json({"id": new.id, "prefix": new.prefix, "key": new.key})
+        print_json({"id": new.id, "prefix": new.prefix, "key": new.key,
+                    "expires_at": until.isoformat() if until else None})
         return
     console.print(f"API-nøkkel {new.id} ({new.prefix}) for {creditor}. Den vises bare denne ene "
                   "gangen — ta vare på den:")
@@ -124,10 +138,10 @@ def apikey_list(creditor: CreditorOption = None, db: DbOption = None,
         print_json(rows)
         return
     table = Table("Id", "Prefiks", "Oppdragsgiver", "Navn", "Laget", "Sist brukt", "Trukket",
-                  title=f"API-nøkler ({len(rows)})")
+                  "Utløper", title=f"API-nøkler ({len(rows)})")
     for r in rows:
         table.add_row(str(r["id"]), r["prefix"], r["creditor"], r["name"], r["created_at"],
-                      r["last_used_at"] or "", r["revoked_at"] or "")
+                      r["last_used_at"] or "", r["revoked_at"] or "", r["expires_at"] or "")
     console.print(table)
 
 

@@ -76,6 +76,7 @@ api_keys = Table(
     Column("created_by", String(200), nullable=False),
     Column("last_used_at", DateTime, nullable=True),
     Column("revoked_at", DateTime, nullable=True),
+    Column("expires_at", DateTime, nullable=True),  # None: until revoked
 )
 
 # Account e-mails (password reset) wait here until ``krav dispatch`` sends them.

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, select
@@ -27,8 +27,17 @@ from krav.cli.common import _default
 from krav.db.tables import claims, creditors
 from krav.kernel.errors import InvalidInput, NotFound
 from krav.web import idempotency
-from krav.web.deps import actor, engine_of, json_body, principal
+from krav.web.deps import (
+    EVERYONE,
+    MANAGERS,
+    actor,
+    engine_of,
+    json_body,
+    json_model,
+    requires,
+)
 from krav.web.problems import Problem, field_errors
+from krav.web.schemas import Amount, AmountIn, Day, DayIn, DecimalText
 
 router = APIRouter(prefix="/api/v1", tags=["krav"])
 MAX_BODY = 64 * 1024  # a profile change is small
@@ -36,6 +45,129 @@ BODY = json_body(MAX_BODY)
 PROBLEM = {"content": {"application/problem+json": {}}}
 NOT_FOUND = {404: {"description": "Finnes ikke (eller tilhører en annen oppdragsgiver)",
                    **PROBLEM}}
+REF = Path(description="sakens ref", examples=["K-0000001"])
+STATUS = Field(json_schema_extra={"enum": list(STATUSES)})
+STAGE = Field(json_schema_extra={"enum": list(STAGES)})
+
+
+class CreditorName(BaseModel):
+    orgnr: str
+    name: str
+
+
+class DebtorName(BaseModel):
+    kind: str = Field(json_schema_extra={"enum": ["consumer", "business"]})
+    name: str
+
+
+class LetterLine(BaseModel):
+    id: int
+    kind: str
+    sender: str
+    sent_on: Day
+    deadline: Day | None
+    fee: Amount
+    status: str
+
+
+class Period(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    first: Day = Field(alias="from")
+    through: Day
+    days: int
+
+
+class RateLine(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    first: Day = Field(alias="from")
+    through: Day
+    rate: Amount = Field(description="rentesats i prosent per år, to desimaler")
+
+
+class Posting(BaseModel):
+    on: Day
+    kind: str
+    amount: Amount
+    rule: str
+    component: str
+    reference: str
+    inputs: dict[str, Any] = Field(description="regelens inndata (sporbarhet), som tekst")
+    period: Period | None = Field(default=None, description="for renteposteringer")
+    rates: list[RateLine] | None = Field(default=None, description="for renteposteringer")
+
+
+class Balance(BaseModel):
+    principal: Amount
+    interest: Amount
+    fees: Amount
+    total: Amount
+
+
+class CaseView(BaseModel):
+    """One case as ``krav case show REF --json`` prints it."""
+
+    ref: str
+    invoice_number: str
+    kid: str
+    creditor: CreditorName
+    debtor: DebtorName
+    principal: Amount
+    due: Day
+    status: str = STATUS
+    stage: str = STAGE
+    letters: list[LetterLine]
+    postings: list[Posting]
+    balance: Balance
+    interest_accrued: Amount
+    to_pay_today: Amount
+    owed_back: Amount
+    next_action_on: Day | None
+    close_reason: str | None
+
+
+class CaseRow(BaseModel):
+    """One case as a row of ``krav cases --json``."""
+
+    ref: str
+    invoice_number: str
+    status: str = STATUS
+    stage: str = STAGE
+    close_reason: str | None
+    due: Day
+    creditor: str
+    creditor_orgnr: str
+    debtor: str
+    total: Amount
+    to_pay_today: Amount
+    owed_back: Amount
+    next_action_on: Day | None
+
+
+class CasePage(BaseModel):
+    items: list[CaseRow]
+    next_cursor: str | None = Field(description="send som «cursor» for neste side; null: "
+                                                "ingen flere")
+
+
+class CreditorProfile(BaseModel):
+    """A creditor as ``krav creditor show ORGNR --json`` prints it."""
+
+    orgnr: str
+    name: str
+    address: str
+    postcode: str
+    city: str
+    account_number: str
+    email: str
+    phone: str
+    commission_pct: DecimalText
+    language: str
+    missing: list[str] = Field(description="det brevene mangler av profilen")
+    allocation_order: str
+    kid_mod: int
+    kid_length: int
+    policy: dict[str, Any]
+
 
 
 class _JsonResponse(JSONResponse):
@@ -56,8 +188,9 @@ def today() -> date:
     return date.today()
 
 
-@router.get("/claims/{ref}", responses=NOT_FOUND)
-def claim_show(ref: str, request: Request, who: Principal = Depends(principal)) -> Any:
+@router.get("/claims/{ref}", response_model=CaseView, responses=NOT_FOUND)
+def claim_show(request: Request, ref: str = REF,
+               who: Principal = Depends(requires(*EVERYONE))) -> Any:
     """Én sak, som «krav case show REF --json»."""
     with engine_of(request).connect() as conn:
         view = read.case_view_by_ref(conn, ref, as_of=today(), principal=who)
@@ -98,8 +231,9 @@ def parse_since(text: str) -> datetime:
         ) from None
 
 
-@router.get("/claims", responses={400: {"description": "Ugyldig cursor", **PROBLEM}})
-def claim_list(request: Request, who: Principal = Depends(principal),
+@router.get("/claims", response_model=CasePage,
+            responses={400: {"description": "Ugyldig cursor", **PROBLEM}})
+def claim_list(request: Request, who: Principal = Depends(requires(*EVERYONE)),
                status: str | None = None, stage: str | None = None,
                cursor: str | None = None, updated_since: str | None = None,
                limit: int = Query(100, ge=1, le=500)) -> Any:
@@ -126,7 +260,8 @@ def claim_list(request: Request, who: Principal = Depends(principal),
 class CreditorUpdate(BaseModel):
     """The profile fields ``krav creditor update`` changes (``null`` or absent: unchanged)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"email": "regnskap@nordlys.no", "phone": "+47 22 33 44 55"}]})
     name: str | None = None
     address: str | None = None
     postcode: str | None = None
@@ -157,38 +292,28 @@ def _creditor_orgnr(conn: Any, who: Principal, orgnr: str | None) -> str:
     return own
 
 
-@router.get("/creditor", responses=NOT_FOUND)
-def creditor_show(request: Request, who: Principal = Depends(principal),
+@router.get("/creditor", response_model=CreditorProfile, responses=NOT_FOUND)
+def creditor_show(request: Request, who: Principal = Depends(requires(*EVERYONE)),
                   orgnr: str | None = None) -> Any:
     """Oppdragsgiverens profil, som «krav creditor show ORGNR --json»."""
     with engine_of(request).connect() as conn:
         return as_json(creditor_service.show_creditor(conn, _creditor_orgnr(conn, who, orgnr)))
 
 
-@router.patch("/creditor", responses={**NOT_FOUND, 403: {"description": "Ingen tilgang",
-                                                          **PROBLEM}},
-              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                  "schema": {"$ref": "#/components/schemas/CreditorUpdate"}}}}})
-def creditor_update(request: Request, act: Actor = Depends(actor),
-                    data: Any = Depends(BODY), orgnr: str | None = None) -> Any:
+@router.patch("/creditor", response_model=CreditorProfile, responses=NOT_FOUND)
+def creditor_update(request: Request, who: Principal = Depends(requires(*MANAGERS)),
+                    act: Actor = Depends(actor),
+                    body: CreditorUpdate = Depends(json_model(CreditorUpdate, MAX_BODY)),
+                    orgnr: str | None = None) -> Any:
     """Endre profilen, som «krav creditor update ORGNR»: oppdragsgiverens administrator (økt
     eller API-nøkkel) eller byråets ansatte (med ?orgnr=). Navn og provisjon er avtalen med
     byrået og endres bare av byrået."""
-    who = act.principal
-    try:
-        body = CreditorUpdate.model_validate(data)
-    except ValidationError as exc:
-        errors = field_errors(exc.errors(), CreditorUpdate.model_fields)
-        raise Problem(422, "; ".join(f"{e['field']}: {e['message']}" for e in errors),
-                      errors=errors) from None
     values = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     if not values:
         raise Problem(422, "ingenting å endre", errors=[
             {"field": "", "message": "ingenting å endre",
              "allowed": ", ".join(CreditorUpdate.model_fields)}])
     if creditor_scope(who) is not EVERY:
-        if who.kind == "user" and "creditor_admin" not in who.roles:
-            raise Problem(403, "bare oppdragsgiverens administrator kan endre profilen")
         refused = [f for f in STAFF_ONLY if f in values]
         if refused:
             raise Problem(403, f"{', '.join(refused)}: endres bare av byrået",
@@ -225,10 +350,10 @@ ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
                          "med en annen forespørsel", **PROBLEM}}
 CHANGED = {200: {"description": "Saken etter endringen, som GET /api/v1/claims/{ref}"}}
 ADDED = {201: {"description": "Saken etter endringen, som GET /api/v1/claims/{ref}"}}
-#: the actions a ``creditor_user`` may take: telling the agency what the debtor told the creditor
-#: (an objection, a payment made to the creditor). Giving up a claim, sending it to collection or
-#: reducing it is for the creditor's administrator, its systems (API keys) and the agency.
-USER_ACTIONS = ("dispute", "direct_payment")
+#: A ``creditor_user`` may tell the agency what the debtor told the creditor (an objection, a
+#: payment made to the creditor): ``EVERYONE``. Giving up a claim, sending it to collection or
+#: reducing it is for the creditor's administrator, its systems (API keys) and the agency:
+#: ``MANAGERS`` (``requires`` on each route).
 FIELD_OF = {"AMOUNT": "amount", "--reason": "reason"}  # the service's option names → fields
 
 
@@ -260,8 +385,8 @@ class DirectPaymentCreate(BaseModel):
     ``amount`` som tekst (``"1234.50"``), ``paid_on`` ISO, standard i dag."""
 
     model_config = ConfigDict(extra="forbid")
-    amount: str = Field(examples=["1234.50"])
-    paid_on: str | None = Field(None, examples=["2026-01-20"])
+    amount: AmountIn = Field(examples=["1234.50"])
+    paid_on: DayIn | None = Field(None, examples=["2026-01-20"])
 
 
 class CreditNoteCreate(BaseModel):
@@ -269,9 +394,9 @@ class CreditNoteCreate(BaseModel):
     hovedstolen, høyst det som står igjen av den."""
 
     model_config = ConfigDict(extra="forbid")
-    amount: str = Field(examples=["250.00"])
+    amount: AmountIn = Field(examples=["250.00"])
     reason: str = Field(examples=["kreditnota 2026-118"])
-    on: str | None = Field(None, examples=["2026-01-20"])
+    on: DayIn | None = Field(None, examples=["2026-01-20"])
 
 
 def _request_body(model: type[BaseModel], *, required: bool) -> dict[str, Any]:
@@ -335,11 +460,6 @@ def _act(request: Request, act: Actor, ref: str, data: Any, *, action: str, stat
         claim_id, orgnr = visible_claim(conn, ref, who)
         creditor_id = conn.execute(select(claims.c.creditor_id)
                                    .where(claims.c.id == claim_id)).scalar_one()
-    if who.kind == "user" and not who.is_staff and "creditor_admin" not in who.roles \
-            and action not in USER_ACTIONS:
-        raise Problem(403, "bare oppdragsgiverens administrator, en API-nøkkel eller byrået kan "
-                           "gjøre dette; en bruker kan registrere innsigelser og direkte "
-                           "betalinger")
     ref = ref.strip().upper()
     key = idempotency.key_of(request)
     digest = idempotency.digest(data, scope=f"POST /api/v1/claims/{ref}/{action}")
@@ -357,9 +477,12 @@ def _act(request: Request, act: Actor, ref: str, data: Any, *, action: str, stat
     return idempotency.run_once(engine, creditor_id, key, digest, change, at=act.at)
 
 
-@router.post("/claims/{ref}/withdraw", responses={**CHANGED, **ACTION_RESPONSES},
+@router.post("/claims/{ref}/withdraw", response_model=CaseView,
+             responses={**CHANGED, **ACTION_RESPONSES},
              openapi_extra=_request_body(ClaimWithdraw, required=False))
-def claim_withdraw(ref: str, request: Request, act: Actor = Depends(actor),
+def claim_withdraw(request: Request, ref: str = REF,
+                   who: Principal = Depends(requires(*MANAGERS)),
+                   act: Actor = Depends(actor),
                    data: Any = Depends(ACTION_BODY)) -> Any:
     """Oppdragsgiveren trekker kravet, som «krav case withdraw»: saken avsluttes, ingenting
     mer kreves eller sendes (webhook ``claim.closed``). 409 hvis saken alt er avsluttet."""
@@ -372,9 +495,12 @@ def claim_withdraw(ref: str, request: Request, act: Actor = Depends(actor),
     return _act(request, act, ref, data, action="withdraw", status=200, run=run)
 
 
-@router.post("/claims/{ref}/approve", responses={**CHANGED, **ACTION_RESPONSES},
+@router.post("/claims/{ref}/approve", response_model=CaseView,
+             responses={**CHANGED, **ACTION_RESPONSES},
              openapi_extra=_request_body(ClaimApprove, required=False))
-def claim_approve(ref: str, request: Request, act: Actor = Depends(actor),
+def claim_approve(request: Request, ref: str = REF,
+                  who: Principal = Depends(requires(*MANAGERS)),
+                  act: Actor = Depends(actor),
                   data: Any = Depends(ACTION_BODY)) -> Any:
     """Godkjenn oversendelse til inkasso for en sak som venter på oppdragsgiverens godkjenning
     (policyen krever det), som «krav case approve». Nattkjøringen samme dag overfører saken
@@ -388,9 +514,11 @@ def claim_approve(ref: str, request: Request, act: Actor = Depends(actor),
 
 
 @router.post("/claims/{ref}/disputes", status_code=201,
-             responses={**ADDED, **ACTION_RESPONSES},
+             response_model=CaseView, responses={**ADDED, **ACTION_RESPONSES},
              openapi_extra=_request_body(DisputeCreate, required=True))
-def claim_dispute(ref: str, request: Request, act: Actor = Depends(actor),
+def claim_dispute(request: Request, ref: str = REF,
+                  who: Principal = Depends(requires(*EVERYONE)),
+                  act: Actor = Depends(actor),
                   data: Any = Depends(BODY)) -> Any:
     """Registrer skyldnerens innsigelse, som «krav case dispute»: saken stanses og venter på en
     saksbehandler (inkassoloven § 17 (2); webhook ``dispute.opened``). 409 hvis saken alt er
@@ -404,9 +532,11 @@ def claim_dispute(ref: str, request: Request, act: Actor = Depends(actor),
 
 
 @router.post("/claims/{ref}/direct-payments", status_code=201,
-             responses={**ADDED, **ACTION_RESPONSES},
+             response_model=CaseView, responses={**ADDED, **ACTION_RESPONSES},
              openapi_extra=_request_body(DirectPaymentCreate, required=True))
-def claim_direct_payment(ref: str, request: Request, act: Actor = Depends(actor),
+def claim_direct_payment(request: Request, ref: str = REF,
+                         who: Principal = Depends(requires(*EVERYONE)),
+                         act: Actor = Depends(actor),
                          data: Any = Depends(BODY)) -> Any:
     """Skyldneren betalte oppdragsgiveren direkte, som «krav payments direct»: betalingen
     fordeles på kravet som en innbetaling (webhook ``payment.booked``; ``claim.closed`` når
@@ -425,9 +555,11 @@ def claim_direct_payment(ref: str, request: Request, act: Actor = Depends(actor)
 
 
 @router.post("/claims/{ref}/credit-notes", status_code=201,
-             responses={**ADDED, **ACTION_RESPONSES},
+             response_model=CaseView, responses={**ADDED, **ACTION_RESPONSES},
              openapi_extra=_request_body(CreditNoteCreate, required=True))
-def claim_credit_note(ref: str, request: Request, act: Actor = Depends(actor),
+def claim_credit_note(request: Request, ref: str = REF,
+                      who: Principal = Depends(requires(*MANAGERS)),
+                      act: Actor = Depends(actor),
                       data: Any = Depends(BODY)) -> Any:
     """Kreditnota fra oppdragsgiveren, som «krav payments credit-note»: hovedstolen reduseres
     (høyst det som står igjen av den); står ingenting igjen, avsluttes saken (``claim.closed``)."""

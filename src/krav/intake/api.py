@@ -14,8 +14,8 @@ import re
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, select
 
 from krav.accounts.principal import Actor, Principal
@@ -25,15 +25,15 @@ from krav.intake.claims_csv import ClaimRow, ImportRejected, parse_row
 from krav.intake.service import import_rows
 from krav.kernel.errors import NotFound
 from krav.web import idempotency
-from krav.web.deps import actor, engine_of, json_body
+from krav.web.deps import MANAGERS, actor, engine_of, json_body, requires
 from krav.web.problems import Problem, field_errors
+from krav.web.schemas import AmountIn, DayIn
 
 router = APIRouter(prefix="/api/v1", tags=["krav"])
 PROBLEM = {"content": {"application/problem+json": {}}}
 MAX_BODY = 10 * 1024 * 1024  # bytes
 MAX_ITEMS = 10_000
 SOURCE = "api"
-BODY = json_body(MAX_BODY)
 PROBLEM_LINE = re.compile(r"^api, rad (\d+), kolonne (\w+): (.*)$", re.S)
 
 
@@ -41,11 +41,14 @@ class ClaimCreate(BaseModel):
     """One claim: the claims file's columns (README «Claims file»), the creditor implied.
     Amounts are strings (``"1250.00"``), dates ISO (``"2026-01-05"``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "invoice_number": "10045", "invoice_date": "2026-01-05", "due_date": "2026-01-19",
+        "amount": "1250.00", "debtor_kind": "consumer", "debtor_name": "Kari Nordmann",
+        "debtor_address": "Storgata 1", "debtor_postcode": "0155", "debtor_city": "Oslo"}]})
     invoice_number: str
-    invoice_date: str
-    due_date: str
-    amount: str
+    invoice_date: DayIn
+    due_date: DayIn
+    amount: AmountIn
     currency: str = "NOK"
     debtor_kind: str
     debtor_name: str
@@ -66,6 +69,14 @@ class ClaimCreated(BaseModel):
     kid: str
 
 
+class ClaimsCreated(BaseModel):
+    created: int = Field(description="antall nye krav")
+    claims: list[ClaimCreated] = Field(description="de nye kravene, i rekkefølgen de kom")
+
+
+BODY = json_body(MAX_BODY, schema=ClaimCreate | list[ClaimCreate])
+
+
 def today() -> date:
     return date.today()
 
@@ -80,9 +91,6 @@ def _creditor(conn: Connection, who: Principal, orgnr: str | None) -> Any:
         query = select(creditors.c.id, creditors.c.orgnr, creditors.c.name).where(
             creditors.c.orgnr == orgnr.replace(" ", ""))
     else:
-        if who.kind == "user" and "creditor_admin" not in who.roles:
-            raise Problem(403, "bare oppdragsgiverens administrator eller en API-nøkkel kan "
-                               "sende inn krav")
         query = select(creditors.c.id, creditors.c.orgnr, creditors.c.name).where(
             creditors.c.id == scope)
         if orgnr:
@@ -133,16 +141,17 @@ def _refused(errors: list[dict]) -> Problem:
     return Problem(422, f"{len(errors)} feil, ingenting er opprettet: {detail}", errors=errors)
 
 
-@router.post("/claims", status_code=201, responses={
-    400: {"description": "Ugyldig JSON", **PROBLEM}, 413: {"description": "For stor", **PROBLEM},
-    422: {"description": "Ugyldige krav (alle feil i «errors»)", **PROBLEM}},
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"oneOf": [{"$ref": "#/components/schemas/ClaimCreate"},
-                             {"type": "array", "items": {"$ref":
-                                                         "#/components/schemas/ClaimCreate"}}]}}}}})
-def claims_create(request: Request, act: Actor = Depends(actor), body: Any = Depends(BODY),
-                  orgnr: str | None = None) -> Any:
-    """Opprett ett krav eller en liste, validert som en kravfil; alt eller ingenting."""
+@router.post("/claims", status_code=201, response_model=ClaimsCreated, responses={
+    404: {"description": "Ukjent oppdragsgiver (?orgnr=)", **PROBLEM},
+    422: {"description": "Ugyldige krav (alle feil i «errors»)", **PROBLEM}})
+def claims_create(request: Request, who: Principal = Depends(requires(*MANAGERS)),
+                  act: Actor = Depends(actor), body: Any = Depends(BODY),
+                  orgnr: str | None = Query(default=None, description=(
+                      "oppdragsgiverens organisasjonsnummer (byråets ansatte)")),
+                  idempotency_key: str | None = idempotency.HEADER_PARAM) -> Any:
+    """Opprett ett krav eller en liste, validert som en kravfil; alt eller ingenting. Å sende
+    krav til inkasso er oppdragsgiverens administrator, dens systemer (API-nøkler) eller byrået
+    sitt valg."""
     items = body if isinstance(body, list) else [body]
     if not items or len(items) > MAX_ITEMS:
         raise Problem(422, f"send ett krav eller en liste med 1–{MAX_ITEMS} krav",

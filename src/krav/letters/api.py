@@ -14,8 +14,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, Path, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from krav.accounts.principal import Principal
@@ -24,8 +25,9 @@ from krav.db.engine import make_engine
 from krav.db.tables import claims, letters
 from krav.kernel.errors import InvalidInput, NotFound
 from krav.letters.tracking import history, record_sms_report
-from krav.web.deps import engine_of, principal
+from krav.web.deps import EVERYONE, engine_of, requires
 from krav.web.problems import Problem
+from krav.web.schemas import Amount, Day
 
 router = APIRouter(prefix="/api/v1", tags=["krav"])
 callbacks = APIRouter(prefix="/callbacks", tags=["letters"])
@@ -48,6 +50,37 @@ def sms_delivery(request: Request, payload: Any = Body(...)) -> dict[str, int]: 
     changed = sum(1 for report in reports if isinstance(report, dict)
                   and record_sms_report(engine, report, at=now))
     return {"received": len(reports), "changed": changed}
+
+
+class DeliveryRead(BaseModel):
+    channel: str
+    status: str
+    recipient: str | None
+    made_at: str | None = Field(description="UTC, ISO 8601")
+    sent_at: str | None
+    delivered_at: str | None
+    bounced_at: str | None
+    returned_at: str | None
+
+
+class LetterRead(BaseModel):
+    id: int
+    kind: str
+    language: str
+    made_on: Day
+    deadline: Day | None
+    amount: Amount | None = Field(description="det brevet ber skyldneren betale")
+    fee: Amount
+    status: str
+    dispatched_on: Day | None
+    channel: str | None
+    deliveries: list[DeliveryRead]
+    replaced_by: int | None
+    pdf: str = Field(description="brevets PDF", examples=["/api/v1/letters/1.pdf"])
+
+
+class LetterPage(BaseModel):
+    items: list[LetterRead]
 
 
 def _stamp(value: datetime | None) -> str | None:
@@ -74,8 +107,9 @@ def letter_read(row: dict[str, Any]) -> dict[str, Any]:
             "replaced_by": row["replaced_by"], "pdf": f"/api/v1/letters/{row['id']}.pdf"}
 
 
-@router.get("/claims/{ref}/letters", responses=NOT_FOUND)
-def claim_letters(ref: str, request: Request, who: Principal = Depends(principal)) -> Any:
+@router.get("/claims/{ref}/letters", response_model=LetterPage, responses=NOT_FOUND)
+def claim_letters(request: Request, ref: str = Path(examples=["K-0000001"]),
+                  who: Principal = Depends(requires(*EVERYONE))) -> Any:
     """Sakens brev, eldste først: som «krav letters list --case REF --json», med en lenke til
     hvert brevs PDF. Også kansellerte og erstattede brev (``replaced_by``)."""
     with engine_of(request).connect() as conn:
@@ -88,7 +122,8 @@ def claim_letters(ref: str, request: Request, who: Principal = Depends(principal
     200: {"description": "Brevet som PDF", "content": {"application/pdf": {}}}, **NOT_FOUND,
     409: {"description": "Brevet kan ikke settes (f.eks. mangler oppdragsgiverens adresse)",
           **PROBLEM}})
-def letter_pdf(letter_id: str, request: Request, who: Principal = Depends(principal)) -> Any:
+def letter_pdf(request: Request, letter_id: str = Path(examples=["1"]),
+               who: Principal = Depends(requires(*EVERYONE))) -> Any:
     """Brevet som PDF, satt med Typst fra innholdet det ble laget med (det samme som e-post og
     digital postkasse sender); også kansellerte brev kan leses."""
     from krav.letters.messages import file_name

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from krav.db.engine import make_engine
 from krav.settings import Settings, load_settings
-from krav.web import docs, problems
+from krav.web import docs, openapi, problems
 from krav.web.middleware import RequestMiddleware
 
 ROUTERS = ("krav.web.health", "krav.accounts.pages", "krav.accounts.api")
@@ -51,6 +51,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+API_DESCRIPTION = """krav's REST API v1. Authenticate with `Authorization: Bearer KEY` (a
+creditor's API key) or a session cookie (/login). A creditor sees only its own claims; another
+creditor's object answers 404 exactly like a missing one. Amounts are strings with two decimals
+(`"1250.00"`), dates ISO (`"2026-01-05"`). Every error is `application/problem+json` (RFC 9457)
+with `errors: [{field, message, allowed}]` when input was wrong; nothing is written then. Each
+operation names the roles that may call it."""
+
+
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     """The app for ``settings`` (its database from ``settings.database_url`` unless ``engine``
     is given). It does not migrate: ``krav serve`` does before it starts, and ``/healthz``
@@ -58,7 +66,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     import importlib
 
     app = FastAPI(title="krav", version="1", openapi_url="/api/v1/openapi.json",
-                  docs_url=None, redoc_url=None, lifespan=_lifespan)
+                  docs_url=None, redoc_url=None, lifespan=_lifespan,
+                  description=API_DESCRIPTION)
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url or None)
     problems.install(app)
@@ -69,6 +78,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
               name="api-docs-vendor")
     for name in ROUTERS:
         app.include_router(importlib.import_module(name).router)
+    openapi.install(app)
     return app
 
 

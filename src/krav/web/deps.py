@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Depends, Request
+from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from krav.accounts.principal import Actor, Principal
@@ -23,6 +24,7 @@ from krav.web.problems import Problem
 SESSION_COOKIE = "krav_session"
 FORM_COOKIE = "krav_form"  # an anonymous visitor's CSRF secret (login and password forms)
 LANG_COOKIE = "krav_lang"
+M = TypeVar("M", bound=BaseModel)
 
 
 def now() -> datetime:
@@ -69,7 +71,7 @@ def optional_principal(request: Request) -> Principal | None:
 
     A request that sends an ``Authorization`` header that is not a valid key is refused (401),
     even if it also has a cookie: a client that means a key gets told its key is bad."""
-    from krav.accounts.apikeys import key_principal
+    from krav.accounts.apikeys import key_principal, why_refused
     from krav.accounts.sessions import session_principal
 
     if hasattr(request.state, "principal"):
@@ -84,8 +86,9 @@ def optional_principal(request: Request) -> Principal | None:
                           headers={"WWW-Authenticate": 'Bearer realm="krav"'})
         with engine.begin() as conn:
             principal = key_principal(conn, key.strip(), at=at)
+            reason = why_refused(conn, key.strip(), at=at) if principal is None else ""
         if principal is None:
-            raise Problem(401, "API-nøkkelen er ukjent eller trukket tilbake",
+            raise Problem(401, reason,
                           headers={"WWW-Authenticate":
                                    'Bearer realm="krav", error="invalid_token"'})
     else:
@@ -119,10 +122,47 @@ def language(request: Request) -> str:
     return wanted if wanted in ("nb", "en") else "nb"
 
 
-def json_body(limit: int, *, optional: bool = False) -> Callable[[Request], Awaitable[Any]]:
+# Who may call what (README «Roller og tilgang»). A route names the roles it allows with
+# ``Depends(requires(...))``; tests/e2e/test_api_roles.py walks the route table with each role.
+ROLES = ("admin", "handler", "creditor_admin", "creditor_user", "apikey")
+STAFF = ("admin", "handler")  # the agency's people: every creditor
+EVERYONE = ROLES  # every login and every API key (each confined to its creditor)
+MANAGERS = (*STAFF, "creditor_admin", "apikey")  # a creditor's settings: profile, webhooks
+
+
+def role_of(who: Principal) -> str:
+    """The principal's role in :data:`ROLES` (an API key is ``apikey``; the terminal is the
+    agency's ``admin``)."""
+    if who.kind == "apikey":
+        return "apikey"
+    if who.kind == "cli":
+        return "admin"
+    return who.roles[0] if who.roles else ""
+
+
+def requires(*roles: str) -> Callable[..., Principal]:
+    """A dependency: the principal (401 without one), if its role is one of ``roles``; 403
+    problem+json naming the roles allowed otherwise. Checked before any body is read."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"unknown roles {sorted(unknown)}; krav's are {ROLES}")
+
+    def allowed(who: Principal = Depends(principal)) -> Principal:
+        if role_of(who) not in roles:
+            raise Problem(403, f"rollen {role_of(who) or 'ukjent'} har ikke tilgang her; "
+                               f"tillatt: {', '.join(roles)}", allowed_roles=list(roles))
+        return who
+
+    allowed.krav_roles = roles  # type: ignore[attr-defined]  # read by krav.web.openapi
+    return allowed
+
+
+def json_body(limit: int, schema: Any = None, *,
+              optional: bool = False) -> Callable[[Request], Awaitable[Any]]:
     """A dependency: the request's JSON, read up to ``limit`` bytes (413 beyond, before the
     rest is read) and parsed (400 when malformed); 415 unless it is ``application/json``.
-    ``optional``: a request without a body (no ``Content-Length`` or 0, not chunked) is ``{}``."""
+    ``schema`` (a type) is what the OpenAPI description shows as the body; ``optional``: a
+    request without a body (no ``Content-Length`` or 0, not chunked) is ``{}``."""
 
     async def read(request: Request) -> Any:
         if optional and request.headers.get("content-length", "0") == "0" \
@@ -130,6 +170,29 @@ def json_body(limit: int, *, optional: bool = False) -> Callable[[Request], Awai
             return {}
         return await _json_body(request, limit)
 
+    read.krav_body_limit = limit  # type: ignore[attr-defined]  # read by krav.web.openapi
+    read.krav_body_schema = schema  # type: ignore[attr-defined]
+    return read
+
+
+def json_model(model: type[M], limit: int = 64 * 1024) -> Callable[[Request], Awaitable[M]]:
+    """A dependency: the request's JSON body (as :func:`json_body`) validated as ``model``;
+    422 problem+json with every bad field otherwise (unknown fields with the allowed ones)."""
+    from pydantic import ValidationError
+
+    from krav.web.problems import field_errors
+
+    async def read(request: Request) -> M:
+        data = await _json_body(request, limit)
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            errors = field_errors(exc.errors(), model.model_fields)
+            raise Problem(422, "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                          errors=errors) from None
+
+    read.krav_body_limit = limit  # type: ignore[attr-defined]
+    read.krav_body_schema = model  # type: ignore[attr-defined]
     return read
 
 

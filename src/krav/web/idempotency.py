@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from fastapi import Request
+from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,10 @@ from krav.web.problems import Problem
 
 HEADER = "idempotency-key"
 MAX_KEY = 200
+# the header as a route parameter, so the OpenAPI description shows it (``key_of`` reads it)
+HEADER_PARAM = Header(default=None, alias="Idempotency-Key", description=(
+    f"1–{MAX_KEY} tegn: et nytt forsøk med samme nøkkel og samme forespørsel gir det første "
+    "svaret igjen og endrer ingenting"))
 
 
 def key_of(request: Request) -> str | None:

@@ -1,5 +1,6 @@
-"""The request middleware: request id, one JSON log line, security headers, and a problem
-document instead of any unhandled error.
+"""The request middleware: request id, one JSON log line, security headers, a limit on every
+request body (413 before it is read whole), and a problem document instead of any unhandled
+error.
 
 A well-formed incoming ``X-Request-ID`` (1–64 of ``A–Z a–z 0–9 . _ : -``) is kept, so a request
 can be followed from a proxy or a client's system; otherwise one is made. It is echoed in the
@@ -29,6 +30,15 @@ SECURITY_HEADERS = [
 ]
 
 
+MAX_BODY = 10 * 1024 * 1024  # no request body is larger (routes may set a smaller limit)
+
+
+class TooLarge(problems.Problem):
+    def __init__(self) -> None:
+        super().__init__(413, f"forespørselen er større enn {MAX_BODY // 1024 // 1024} MB",
+                         headers={"Connection": "close"})
+
+
 class RequestMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -54,8 +64,30 @@ class RequestMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        received = 0
+
+        async def limited_receive() -> Message:
+            """The body, refused (413) as soon as it passes :data:`MAX_BODY` — whether the
+            client declared its length or sends it in chunks — before it is read whole."""
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    raise TooLarge()
+            return message
+
         try:
-            await self.app(scope, receive, send_with_headers)
+            if declared.isdigit() and int(declared) > MAX_BODY:
+                raise TooLarge()
+            await self.app(scope, limited_receive, send_with_headers)
+        except problems.Problem as exc:  # raised outside a route (the body limit)
+            if status["sent"]:
+                raise
+            response = problems.answer(Request(scope), exc.status, exc.detail, exc.headers,
+                                       **exc.extra)
+            await response(scope, receive, send_with_headers)
         except Exception:
             log.exception("unhandled error", extra={"request_id": request_id})
             if status["sent"]:

@@ -46,6 +46,7 @@ def problem_body(status: int, detail: str, request: Request, **extra: Any) -> di
     request_id = getattr(request.state, "request_id", None)
     if request_id:
         body["instance"] = f"urn:krav:request:{request_id}"
+        body["request_id"] = request_id
     body.update(extra)
     return body
 
@@ -83,10 +84,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = [{"field": "body", "message": f"ugyldig JSON (tegn {e['loc'][-1]})"}
-                  if e.get("type") == "json_invalid" else
-                  {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                   "message": e.get("msg", "")} for e in exc.errors()]
+        invalid = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+        if invalid:  # a body FastAPI parsed itself (a route with a model parameter)
+            where = f"tegn {invalid[0]['loc'][-1]}"
+            return answer(request, 400, f"ugyldig JSON ({where})", errors=[
+                {"field": "body", "message": f"ugyldig JSON ({where})"}])
+        errors = field_errors(exc.errors(), _body_fields(request))
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "ugyldige data"
         return answer(request, 422, detail, errors=errors)
 
@@ -106,17 +109,46 @@ MESSAGES = {"extra_forbidden": "ukjent felt", "missing": "mangler verdi",
             "string_type": "må være en tekst i anførselstegn (beløp som \"1250.00\", datoer "
                            "som \"2026-01-05\")",
             "model_type": "må være et JSON-objekt", "model_attributes_type":
-            "må være et JSON-objekt"}
+            "må være et JSON-objekt", "dict_type": "må være et JSON-objekt",
+            "list_type": "må være en JSON-liste", "int_type": "må være et heltall",
+            "int_parsing": "må være et heltall", "int_from_float": "må være et heltall",
+            "bool_type": "må være true eller false", "bool_parsing": "må være true eller false",
+            "greater_than_equal": "er for lite", "less_than_equal": "er for stort",
+            "greater_than": "er for lite", "less_than": "er for stort",
+            "string_too_short": "er for kort", "string_too_long": "er for lang",
+            "too_short": "har for få elementer", "too_long": "har for mange elementer",
+            "string_pattern_mismatch": "har feil form", "literal_error": "ukjent verdi",
+            "enum": "ukjent verdi", "string_unicode": "må være gyldig UTF-8"}
+ALLOWED = {"greater_than_equal": "minst {ge}", "less_than_equal": "høyst {le}",
+           "greater_than": "over {gt}", "less_than": "under {lt}",
+           "string_too_short": "minst {min_length} tegn",
+           "string_too_long": "høyst {max_length} tegn",
+           "too_short": "minst {min_length} elementer", "too_long": "høyst {max_length} elementer",
+           "string_pattern_mismatch": "{pattern}", "literal_error": "{expected}",
+           "enum": "{expected}"}
 
 
 def field_errors(errors: list[Any], fields: Any, **extra: Any) -> list[dict[str, Any]]:
-    """Pydantic's errors as ``{field, message, allowed}`` in bokmål (``fields``: the model's)."""
+    """Pydantic's errors as ``{field, message, allowed}`` in bokmål (``fields``: the model's;
+    an unknown field is told which ones are allowed)."""
     out = []
     for e in errors:
         field = ".".join(str(p) for p in e.get("loc", ()) if p != "body")
-        item = {**extra, "field": field or "body",
-                "message": MESSAGES.get(e.get("type", ""), e.get("msg", ""))}
-        if e.get("type") == "extra_forbidden":
+        kind = e.get("type", "")
+        item = {**extra, "field": field or "body", "message": MESSAGES.get(kind, e.get("msg", ""))}
+        if kind == "extra_forbidden" and fields:
             item["allowed"] = ", ".join(fields)
+        elif kind in ALLOWED:
+            try:
+                item["allowed"] = ALLOWED[kind].format(**(e.get("ctx") or {}))
+            except (KeyError, IndexError):
+                pass
         out.append(item)
     return out
+
+
+def _body_fields(request: Request) -> Any:
+    """The fields of the model a route takes as its body (for «allowed»), if it takes one."""
+    body = getattr(request.scope.get("route"), "body_field", None)
+    model = getattr(getattr(body, "field_info", None), "annotation", None)
+    return getattr(model, "model_fields", None)

@@ -1,7 +1,8 @@
 """``/api/v1/webhooks``: a creditor's subscriptions (the secret shown once) and their deliveries.
 
-A creditor's API key or admin manages its own webhooks; its users may read them; agency staff
-see every creditor's and name the creditor (``creditor``, an orgnr) when they make one. Another
+A creditor's API key or admin manages its own webhooks (its other users do not: a webhook is
+the creditor's integration); agency staff see every creditor's and name the creditor
+(``creditor``, an orgnr) when they make one. Another
 creditor's webhook answers 404, exactly like one that does not exist.
 """
 
@@ -15,21 +16,20 @@ from sqlalchemy import select
 
 from krav.accounts.principal import Actor, Principal
 from krav.db.tables import creditors
-from krav.web.deps import actor, engine_of, principal, settings_of
+from krav.web.deps import MANAGERS, actor, engine_of, json_model, requires, settings_of
 from krav.web.problems import Problem
+from krav.web.schemas import IdPath
 from krav.webhooks import service
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"])
 PROBLEM = {"content": {"application/problem+json": {}}}
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Ikke innlogget / ukjent nøkkel", **PROBLEM},
-    403: {"description": "Ikke tillatt for denne rollen", **PROBLEM},
-    404: {"description": "Ukjent webhook", **PROBLEM},
-    422: {"description": "Ugyldige data", **PROBLEM}}
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "Ukjent webhook", **PROBLEM}}
+MANAGE = Depends(requires(*MANAGERS))
 
 
 class WebhookIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"url": "https://erp.example/krav", "events": ["claim.created", "payment.booked"]}]})
     url: str = Field(max_length=2000)
     events: list[str] = Field(min_length=1, max_length=10)
     creditor: str | None = Field(default=None, description="orgnr (kun byråets ansatte)")
@@ -60,24 +60,16 @@ class DeliveryOut(BaseModel):
     last_error: str | None
 
 
-def _may_manage(who: Principal) -> None:
-    if who.is_staff or who.kind == "apikey" or "creditor_admin" in who.roles:
-        return
-    raise Problem(403, "bare oppdragsgiverens administrator, en API-nøkkel eller byråets "
-                       "ansatte kan endre webhooks")
-
-
 def _scope(who: Principal) -> int | None:
     if who.creditor_id is None and not who.is_staff:
         raise Problem(403, "ingen tilgang til webhooks")
     return who.creditor_id
 
 
-@router.post("/webhooks", status_code=201, response_model=WebhookCreated, responses=ERRORS)
-def create_webhook(body: WebhookIn, request: Request,
-                   who: Principal = Depends(principal), act: Actor = Depends(actor)) -> Any:
+@router.post("/webhooks", status_code=201, response_model=WebhookCreated)
+def create_webhook(request: Request, who: Principal = MANAGE, act: Actor = Depends(actor),
+                   body: WebhookIn = Depends(json_model(WebhookIn))) -> Any:
     """Ny webhook. Svaret har hemmeligheten som signerer leveringene; den vises aldri igjen."""
-    _may_manage(who)
     settings = settings_of(request)
     with engine_of(request).begin() as conn:
         creditor_id = _scope(who)
@@ -99,25 +91,24 @@ def create_webhook(body: WebhookIn, request: Request,
     return {**made.row, "secret": made.secret}
 
 
-@router.get("/webhooks", response_model=list[WebhookOut], responses=ERRORS)
-def list_webhooks(request: Request, who: Principal = Depends(principal)) -> Any:
+@router.get("/webhooks", response_model=list[WebhookOut])
+def list_webhooks(request: Request, who: Principal = MANAGE) -> Any:
     """Webhookene (uten hemmeligheter)."""
     with engine_of(request).connect() as conn:
         return service.list_for(conn, _scope(who))
 
 
 @router.get("/webhooks/{webhook_id}", response_model=WebhookOut, responses=ERRORS)
-def show_webhook(webhook_id: int, request: Request, who: Principal = Depends(principal)) -> Any:
+def show_webhook(webhook_id: IdPath, request: Request, who: Principal = MANAGE) -> Any:
     with engine_of(request).connect() as conn:
         return service.view(service.get(conn, webhook_id, _scope(who)))
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, responses=ERRORS)
-def delete_webhook(webhook_id: int, request: Request, who: Principal = Depends(principal),
+def delete_webhook(webhook_id: IdPath, request: Request, who: Principal = MANAGE,
                    act: Actor = Depends(actor)) -> Response:
     """Slett webhooken; hendelser som ikke er levert, parkeres (de sendes ikke)."""
     scope = _scope(who)
-    _may_manage(who)
     with engine_of(request).begin() as conn:
         service.delete(conn, webhook_id, scope, act)
     return Response(status_code=204)
@@ -125,7 +116,7 @@ def delete_webhook(webhook_id: int, request: Request, who: Principal = Depends(p
 
 @router.get("/webhooks/{webhook_id}/deliveries", response_model=list[DeliveryOut],
             responses=ERRORS)
-def list_deliveries(webhook_id: int, request: Request, who: Principal = Depends(principal),
+def list_deliveries(webhook_id: IdPath, request: Request, who: Principal = MANAGE,
                     status: str | None = Query(default=None,
                                                pattern="^(pending|sending|delivered|parked)$"),
                     limit: int = Query(default=100, ge=1, le=1000)) -> Any:
