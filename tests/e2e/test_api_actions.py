@@ -310,7 +310,10 @@ def test_who_may_act(krav, engine) -> None:  # type: ignore[no-untyped-def]  # n
                          ("credit-notes", {"amount": "1.00", "reason": "KN"})):
         refused = user.post(f"/api/v1/claims/K-0000001/{action}", json=body)
         assert refused.status_code == 403 and refused.headers["content-type"] == PROBLEM
-    assert user.post("/api/v1/claims/K-0000004/withdraw").status_code == 404  # Fjordnett's
+    # the role is checked first: the same 403 for Fjordnett's claim, which tells nothing about it
+    assert user.post("/api/v1/claims/K-0000004/withdraw").status_code == 403
+    assert user.post("/api/v1/claims/K-0000004/disputes",
+                     json={"reason": "nei"}).status_code == 404  # a user's action: not found
     assert everything(engine) == before
     # what the debtor told the creditor, a creditor's user passes on
     assert user.post("/api/v1/claims/K-0000001/direct-payments",

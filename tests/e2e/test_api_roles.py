@@ -38,6 +38,20 @@ ACCESS = {
     ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): (
         MANAGERS, "/api/v1/webhooks/1/deliveries", None),
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): (MANAGERS, "/api/v1/webhooks/1", None),
+    # a claim's actions: what the debtor told the creditor, its user may pass on
+    ("POST", "/api/v1/claims/{ref}/disputes"): (
+        EVERYONE, "/api/v1/claims/K-0000001/disputes", {"reason": "bestrider"}),
+    ("POST", "/api/v1/claims/{ref}/direct-payments"): (
+        EVERYONE, "/api/v1/claims/K-0000001/direct-payments", {"amount": "1.00"}),
+    ("POST", "/api/v1/claims/{ref}/withdraw"): (
+        MANAGERS, "/api/v1/claims/K-0000001/withdraw", {"reason": "oppgjort"}),
+    ("POST", "/api/v1/claims/{ref}/approve"): (
+        MANAGERS, "/api/v1/claims/K-0000001/approve", {}),
+    ("POST", "/api/v1/claims/{ref}/credit-notes"): (
+        MANAGERS, "/api/v1/claims/K-0000001/credit-notes", {"amount": "1.00", "reason": "KN"}),
+    ("GET", "/api/v1/claims/{ref}/letters"): (
+        EVERYONE, "/api/v1/claims/K-0000001/letters", None),
+    ("GET", "/api/v1/letters/{letter_id}.pdf"): (EVERYONE, "/api/v1/letters/1.pdf", None),
 }
 
 

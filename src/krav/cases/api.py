@@ -343,7 +343,6 @@ def creditor_update(request: Request, who: Principal = Depends(requires(*MANAGER
 ACTION_BODY = json_body(MAX_BODY, optional=True)
 ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
-    403: {"description": "Rollen kan ikke gjøre dette", **PROBLEM},
     409: {"description": "Sakens tilstand tillater det ikke (f.eks. allerede avsluttet)",
           **PROBLEM},
     422: {"description": "Ugyldig felt (alle feil i «errors»), eller Idempotency-Key brukt "
