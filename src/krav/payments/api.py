@@ -29,14 +29,16 @@ from krav.payments.settlement import (
     list_settlements,
     period_bounds,
 )
-from krav.web.deps import engine_of, principal, settings_of
+from krav.web.deps import EVERYONE, engine_of, requires, settings_of
 from krav.web.problems import Problem
+from krav.web.schemas import IdPath
 
 router = APIRouter(prefix="/api/v1", tags=["settlements"])
 PROBLEM = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Ikke innlogget / ukjent nøkkel", **PROBLEM},
     404: {"description": "Finnes ikke (eller tilhører en annen oppdragsgiver)", **PROBLEM}}
+READERS = Depends(requires(*EVERYONE))
 BAD_PERIOD = {422: {"description": "Ugyldig periode", **PROBLEM}}
 ALLOWED = f"{PERIOD_ALLOWED}, f.eks. 2026-01"
 
@@ -77,7 +79,7 @@ def _visible(request: Request, who: Principal, settlement_id: int,
 
 
 @router.get("/settlements", responses={**ERRORS, **BAD_PERIOD})
-def settlement_list(request: Request, who: Principal = Depends(principal),
+def settlement_list(request: Request, who: Principal = READERS,
                     period: str | None = None, orgnr: str | None = None) -> Any:
     """Oppgjørene for en måned (``period=ÅÅÅÅ-MM``): oppdragsgiverens egne; byråets ansatte ser
     alle oppdragsgiveres, eller én med ``?orgnr=``."""
@@ -93,8 +95,8 @@ def settlement_list(request: Request, who: Principal = Depends(principal),
 @router.get("/settlements/{settlement_id}.csv", responses={
     200: {"description": "Oppgjørsrapporten som CSV", "content": {"text/csv": {}}}, **ERRORS},
     response_class=Response)
-def settlement_csv(settlement_id: int, request: Request,
-                   who: Principal = Depends(principal)) -> Response:
+def settlement_csv(settlement_id: IdPath, request: Request,
+                   who: Principal = READERS) -> Response:
     """Oppgjørsrapporten som CSV (én rad per sak og en sumrad), som «krav settle --out»."""
     s, _ = _visible(request, who, settlement_id)
     return Response(report.settlement_csv(s), media_type="text/csv; charset=utf-8",
@@ -104,8 +106,8 @@ def settlement_csv(settlement_id: int, request: Request,
 @router.get("/settlements/{settlement_id}.pdf", responses={
     200: {"description": "Oppgjørsrapporten som PDF", "content": {"application/pdf": {}}},
     **ERRORS}, response_class=Response)
-def settlement_pdf(settlement_id: int, request: Request,
-                   who: Principal = Depends(principal)) -> Response:
+def settlement_pdf(settlement_id: IdPath, request: Request,
+                   who: Principal = READERS) -> Response:
     """Oppgjørsrapporten som PDF, som «krav settle --out»."""
     s, payout = _visible(request, who, settlement_id)
     return Response(report.settlement_pdf(s, settings_of(request).agency, payout),
@@ -113,8 +115,8 @@ def settlement_pdf(settlement_id: int, request: Request,
 
 
 @router.get("/settlements/{settlement_id}", responses=ERRORS)
-def settlement_show(settlement_id: int, request: Request,
-                    who: Principal = Depends(principal)) -> Any:
+def settlement_show(settlement_id: IdPath, request: Request,
+                    who: Principal = READERS) -> Any:
     """Ett oppgjør: tallene, en linje per sak, hva som er holdt tilbake og hvorfor, og hvor
     utbetalingen står."""
     s, payout = _visible(request, who, settlement_id)
