@@ -52,6 +52,7 @@ ACCESS = {
     ("GET", "/api/v1/claims/{ref}/letters"): (
         EVERYONE, "/api/v1/claims/K-0000001/letters", None),
     ("GET", "/api/v1/letters/{letter_id}.pdf"): (EVERYONE, "/api/v1/letters/1.pdf", None),
+    ("GET", "/api/v1/kpi"): (EVERYONE, f"/api/v1/kpi?period=2026-01&{ORG}", None),
     ("GET", "/api/v1/settlements"): (EVERYONE, f"/api/v1/settlements?period=2026-01&{ORG}",
                                      None),
     ("GET", "/api/v1/settlements/{settlement_id}"): (EVERYONE, "/api/v1/settlements/1", None),

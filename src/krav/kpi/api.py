@@ -16,7 +16,7 @@ from krav.cases.api import NOT_FOUND, PROBLEM, as_json
 from krav.kernel.dates import parse_date
 from krav.kernel.errors import InvalidInput
 from krav.kpi.service import kpi
-from krav.web.deps import engine_of, principal
+from krav.web.deps import EVERYONE, engine_of, requires
 from krav.web.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["krav"])
@@ -46,7 +46,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/kpi", responses=RESPONSES)
-def kpi_show(request: Request, who: Principal = Depends(principal), period: str | None = None,
+def kpi_show(request: Request, who: Principal = Depends(requires(*EVERYONE)),
+             period: str | None = None,
              as_of: str | None = None, orgnr: str | None = None) -> Any:
     """Nøkkeltall, som «krav kpi --creditor ORGNR --period ÅÅÅÅ-MM --as-of DATO --json»:
     utestående etter fase og alder per ``as_of`` (standard i dag), innbetalt i perioden
