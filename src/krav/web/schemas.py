@@ -30,8 +30,8 @@ AmountIn = Annotated[str, Field(json_schema_extra={
     description="beløp i kroner: en tekst, punktum og høyst to desimaler")]
 DayIn = Annotated[str, Field(json_schema_extra={"format": "date", "examples": ["2026-01-05"]},
                              description="dato, ISO 8601 (ÅÅÅÅ-MM-DD)")]
-IdPath = Annotated[int, Path(ge=0, le=MAX_ID, description="id (et heltall; ukjent: 404)",
-                             examples=[1])]
+IdPath = Annotated[int, Path(ge=-MAX_ID - 1, le=MAX_ID, examples=[1],
+                             description="id (et 64-biters heltall; ukjent: 404)")]
 
 
 class FieldError(BaseModel):
