@@ -31,7 +31,6 @@ from krav.payments.settlement import (
 )
 from krav.web.deps import EVERYONE, engine_of, requires, settings_of
 from krav.web.problems import Problem
-from krav.web.schemas import IdPath
 
 router = APIRouter(prefix="/api/v1", tags=["settlements"])
 PROBLEM = {"content": {"application/problem+json": {}}}
@@ -95,7 +94,7 @@ def settlement_list(request: Request, who: Principal = READERS,
 @router.get("/settlements/{settlement_id}.csv", responses={
     200: {"description": "Oppgjørsrapporten som CSV", "content": {"text/csv": {}}}, **ERRORS},
     response_class=Response)
-def settlement_csv(settlement_id: IdPath, request: Request,
+def settlement_csv(settlement_id: int, request: Request,
                    who: Principal = READERS) -> Response:
     """Oppgjørsrapporten som CSV (én rad per sak og en sumrad), som «krav settle --out»."""
     s, _ = _visible(request, who, settlement_id)
@@ -106,7 +105,7 @@ def settlement_csv(settlement_id: IdPath, request: Request,
 @router.get("/settlements/{settlement_id}.pdf", responses={
     200: {"description": "Oppgjørsrapporten som PDF", "content": {"application/pdf": {}}},
     **ERRORS}, response_class=Response)
-def settlement_pdf(settlement_id: IdPath, request: Request,
+def settlement_pdf(settlement_id: int, request: Request,
                    who: Principal = READERS) -> Response:
     """Oppgjørsrapporten som PDF, som «krav settle --out»."""
     s, payout = _visible(request, who, settlement_id)
@@ -115,7 +114,7 @@ def settlement_pdf(settlement_id: IdPath, request: Request,
 
 
 @router.get("/settlements/{settlement_id}", responses=ERRORS)
-def settlement_show(settlement_id: IdPath, request: Request,
+def settlement_show(settlement_id: int, request: Request,
                     who: Principal = READERS) -> Any:
     """Ett oppgjør: tallene, en linje per sak, hva som er holdt tilbake og hvorfor, og hvor
     utbetalingen står."""
