@@ -59,6 +59,7 @@ def test_people_keys_and_webhooks_of_the_creditor(krav, engine) -> None:  # type
     boss = person(krav, engine, "sjef@nordlys.no", "creditor_admin")
     page = boss.get("/admin")
     assert page.status_code == 200 and "sjef@nordlys.no" in page.text
+    assert "<h2>API-nøkler</h2>" in page.text
     added = change(boss, "/admin/brukere", email="ny@nordlys.no", role="creditor_user")
     assert added.status_code == 200
     assert re.search(r'<p class="secret">http://testserver/passord/[A-Za-z0-9_-]{43}</p>',

@@ -43,7 +43,7 @@ TEXT = {
            "disabled": "deaktivert", "add_person": "Legg til bruker",
            "disable": "Deaktiver", "link_shown": "Engangslenke for å velge passord (vises "
            "bare nå; send den til personen):", "role_creditor_admin": "Administrator",
-           "role_creditor_user": "Bruker", "keys": "API-nøkler", "name": "Navn",
+           "role_creditor_user": "Bruker", "keys_title": "API-nøkler", "name": "Navn",
            "created": "Laget", "last_used": "Sist brukt", "revoked": "trukket tilbake",
            "create_key": "Lag API-nøkkel", "revoke": "Trekk tilbake",
            "key_shown": "Den nye nøkkelen (vises bare nå; ta vare på den):",
@@ -62,7 +62,7 @@ TEXT = {
            "disabled": "disabled", "add_person": "Add a person", "disable": "Disable",
            "link_shown": "One-time link to choose a password (shown only now; send it to the "
            "person):", "role_creditor_admin": "Administrator", "role_creditor_user": "User",
-           "keys": "API keys", "name": "Name", "created": "Created", "last_used": "Last used",
+           "keys_title": "API keys", "name": "Name", "created": "Created", "last_used": "Last used",
            "revoked": "revoked", "create_key": "Create an API key", "revoke": "Revoke",
            "key_shown": "The new key (shown only now; keep it safe):",
            "hooks": "Webhooks", "url": "Address (https)", "events": "Events",
