@@ -9,6 +9,7 @@ A POST/PATCH route missing from WRITES fails the suite."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -174,7 +175,21 @@ def asgi_post(app, method: str, url: str, headers: dict[str, str], size: int,  #
              "method": method, "scheme": "http", "path": url, "raw_path": url.encode(),
              "query_string": b"", "root_path": "", "headers": raw,
              "client": ("127.0.0.1", 5000), "server": ("testserver", 80)}
-    asyncio.run(app(scope, receive, send))
+    # in a thread of its own: on a test worker that also ran the browser tests, Playwright's sync
+    # API keeps an event loop running in this thread, and asyncio.run refuses to nest in it
+    failed: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            asyncio.run(app(scope, receive, send))
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            failed.append(exc)
+
+    runner = threading.Thread(target=call)
+    runner.start()
+    runner.join()
+    if failed:
+        raise failed[0]
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], body, read
